@@ -1,0 +1,72 @@
+"""The composition root: one workspace's settings, database, archive and engines, wired once."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from iru.config import Settings
+from iru.engine.ingest import IngestEngine
+from iru.storage.archive import Archive
+from iru.storage.database import Database
+
+
+class WorkspaceBusy(Exception):
+    """Another iru process holds the workspace's write lock."""
+
+
+@dataclass
+class Workspace:
+    """Everything iru keeps for one unit: opened lazily, migrated on first use."""
+
+    settings: Settings
+    _database: Database | None = field(default=None, init=False, repr=False)
+
+    @property
+    def root(self) -> Path:
+        return self.settings.workspace
+
+    def create(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            self.create()
+            database = Database(self.settings.database_url)
+            database.ensure_schema()
+            self._database = database
+        return self._database
+
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(self.root / "archive")
+
+    def ingest_engine(self) -> IngestEngine:
+        return IngestEngine(self.database, self.archive, self.settings["ingest_batch_size"])
+
+    @contextmanager
+    def write_lock(self, purpose: str) -> Iterator[None]:
+        """Hold the workspace's exclusive write lock (one writer at a time)."""
+        self.create()
+        lock_path = self.root / ".write.lock"
+        with lock_path.open("a+") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise WorkspaceBusy(
+                    f"workspace {self.root} is busy: another iru process is writing to it"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None

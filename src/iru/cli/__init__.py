@@ -1,0 +1,51 @@
+"""The ``iru`` command: one group, one module per noun, one clear line on any error."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from iru import __version__
+from iru.cli.db import db
+from iru.cli.export import export
+from iru.cli.ingest import ingest
+from iru.cli.quarantine import quarantine
+from iru.cli.settings import settings
+from iru.cli.stats import stats
+from iru.config import debug_enabled
+
+
+@click.group()
+@click.version_option(__version__, prog_name="iru")
+def cli() -> None:
+    """iru: the workbench of an Internet Referral Unit."""
+
+
+for command in (ingest, quarantine, stats, export, db, settings):
+    cli.add_command(command)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="iru", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("iru: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"iru: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if debug_enabled():
+            raise
+        click.echo(
+            f"iru: internal error: {type(exc).__name__}: {exc} "
+            "(set IRU_LOG_LEVEL=DEBUG for the traceback)",
+            err=True,
+        )
+        sys.exit(70)
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,197 @@
+"""iru's one settings table (name, default, help) and how a value is chosen.
+
+A value comes from, in rising order of precedence: the default below, the config
+file (TOML: ``--config``/``IRU_CONFIG``, else ``iru.toml`` in the workspace), the
+``IRU_<NAME>`` environment variable, and a command-line flag. This is the only
+module that reads the environment. docs/settings.md is generated from the table
+(``python -m iru.config``) and a test fails when the two differ.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "IRU_"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "workspace",
+        "./iru-workspace",
+        "Folder holding everything local: SQLite file, archive, evidence, models.",
+    ),
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL of the SQL database; empty means SQLite in the workspace. "
+        "Example: postgresql+psycopg://iru@127.0.0.1:5432/iru",
+        secret=True,
+    ),
+    Setting(
+        "ingest_batch_size",
+        50_000,
+        "Records read before each atomic write to the archive and database.",
+        _positive_int,
+    ),
+    Setting(
+        "progress",
+        True,
+        "Show progress bars on long work (off when output is not a terminal).",
+        _bool,
+    ),
+    Setting("log_level", "WARNING", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The chosen value of every setting, and where each came from."""
+
+    values: Mapping[str, Any]
+    sources: Mapping[str, str]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def workspace(self) -> Path:
+        return Path(self.values["workspace"])
+
+    @property
+    def database_url(self) -> str:
+        url = str(self.values["database_url"])
+        if url:
+            return url
+        return f"sqlite:///{(self.workspace / 'iru.sqlite3').resolve()}"
+
+    def shown(self, name: str) -> str:
+        """The value for display: secrets have their password hidden."""
+        value = self.values[name]
+        if BY_NAME[name].secret and value:
+            from sqlalchemy.engine import make_url
+
+            try:
+                return make_url(str(value)).render_as_string(hide_password=True)
+            except Exception:
+                return "***"
+        return str(value)
+
+
+def _parse(setting: Setting, raw: Any, origin: str) -> Any:
+    if not isinstance(raw, str):
+        if isinstance(setting.default, bool) and isinstance(raw, bool):
+            return raw
+        if isinstance(setting.default, int) and isinstance(raw, int) and not isinstance(raw, bool):
+            return _positive_int(str(raw)) if setting.parse is _positive_int else raw
+        raw = str(raw)
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{origin}: setting {setting.name}: {exc}") from exc
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Resolve every setting: defaults < config file < IRU_* environment < flags."""
+    env = os.environ if environ is None else environ
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    sources: dict[str, str] = {s.name: "default" for s in SETTINGS}
+
+    def apply(layer: Mapping[str, Any], origin: str) -> None:
+        for name, raw in layer.items():
+            setting = BY_NAME.get(name)
+            if setting is None:
+                raise SettingsError(f"{origin}: unknown setting {name!r}")
+            values[name] = _parse(setting, raw, origin)
+            sources[name] = origin
+
+    env_layer = {
+        s.name: env[ENV_PREFIX + s.name.upper()]
+        for s in SETTINGS
+        if ENV_PREFIX + s.name.upper() in env
+    }
+    # The workspace decides where the default config file is, so settle it first.
+    workspace = flags.get("workspace") or env_layer.get("workspace") or values["workspace"]
+    path = config_file or (Path(env["IRU_CONFIG"]) if "IRU_CONFIG" in env else None)
+    if path is None and (Path(workspace) / "iru.toml").is_file():
+        path = Path(workspace) / "iru.toml"
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                apply(tomllib.load(handle), str(path))
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot read config file: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    apply(env_layer, "environment")
+    apply(flags, "flag")
+    return Settings(values=values, sources=sources)
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment asks for debugging output (tracebacks on internal errors)."""
+    env = os.environ if environ is None else environ
+    return env.get(ENV_PREFIX + "LOG_LEVEL", "").upper() == "DEBUG"
+
+
+def settings_markdown() -> str:
+    """docs/settings.md, generated from the table."""
+    lines = [
+        "# Settings",
+        "",
+        "Generated from `iru.config.SETTINGS` by `python -m iru.config`; do not edit by hand.",
+        "",
+        "Each setting is read from the config file (TOML, `--config` or `IRU_CONFIG`, else",
+        "`iru.toml` in the workspace), then the `IRU_<NAME>` environment variable, then the",
+        "command-line flag, the later winning.",
+        "",
+        "| name | environment | default | help |",
+        "| --- | --- | --- | --- |",
+    ]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default != "" else "(empty)"
+        lines.append(f"| `{s.name}` | `{ENV_PREFIX}{s.name.upper()}` | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

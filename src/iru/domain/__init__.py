@@ -1,0 +1,25 @@
+"""iru's own records and enums: the pure vocabulary every other package imports."""
+
+from iru.domain.records import (
+    Account,
+    Interaction,
+    InteractionKind,
+    Media,
+    MediaKind,
+    Post,
+    Record,
+    interaction_id,
+    utc,
+)
+
+__all__ = [
+    "Account",
+    "Interaction",
+    "InteractionKind",
+    "Media",
+    "MediaKind",
+    "Post",
+    "Record",
+    "interaction_id",
+    "utc",
+]

@@ -1,0 +1,1 @@
+"""Readers that turn platform exports into iru records, one format per module."""

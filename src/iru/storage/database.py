@@ -1,0 +1,229 @@
+"""The SQL database behind a workspace: connection, migrations, and the writes ingest needs.
+
+SQLite (WAL) is the default; any SQLAlchemy URL for PostgreSQL (``postgresql+psycopg://``)
+works the same. Every write here is idempotent and keyed by natural keys, so a run
+killed at any point and run again converges on the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+
+from iru.domain import Account
+from iru.storage.schema import accounts, ingest_runs, quarantine
+
+_ACCOUNT_FIELDS = [c.name for c in accounts.columns if c.name != "status"]
+_CHUNK = 500
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or is not in a usable state."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRow:
+    source: str
+    format: str
+    locator: str
+    reason: str
+    raw: bytes
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, fit for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database url>"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("iru.storage") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+class Database:
+    """One SQL database: opened from a URL, migrated to head on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- migrations -------------------------------------------------------------------------
+
+    def head_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return ScriptDirectory.from_config(_alembic_config(conn)).get_current_head()
+
+    def current_revision(self) -> str | None:
+        try:
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        except Exception as exc:
+            raise DatabaseError(f"cannot open database {redact_url(self.url)}: {exc}") from exc
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply migrations up to ``revision`` (``iru db upgrade``)."""
+        with self.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+
+    def downgrade(self, revision: str) -> None:
+        with self.engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), revision)
+
+    def ensure_schema(self) -> None:
+        """Migrate to head when the database is empty or behind."""
+        if self.current_revision() != self.head_revision():
+            self.upgrade()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- ingest writes ----------------------------------------------------------------------
+
+    def _insert(self) -> Any:
+        return (postgresql if self.dialect == "postgresql" else sqlite).insert
+
+    def existing_account_keys(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                rows = conn.execute(
+                    select(accounts.c.platform, accounts.c.account_id).where(
+                        tuple_(accounts.c.platform, accounts.c.account_id).in_(chunk)
+                    )
+                )
+                found.update((r.platform, r.account_id) for r in rows)
+        return found
+
+    def write_ingest_batch(
+        self, batch_accounts: Iterable[Account], rejects: Iterable[QuarantineRow]
+    ) -> int:
+        """Upsert accounts (a newer snapshot wins) and quarantine rejects, in one transaction.
+
+        Returns how many rejects were new to the quarantine.
+        """
+        account_rows = [{f: getattr(a, f) for f in _ACCOUNT_FIELDS} for a in batch_accounts]
+        now = datetime.now(UTC)
+        reject_rows = [
+            {
+                "source": r.source,
+                "format": r.format,
+                "locator": r.locator,
+                "reason": r.reason,
+                "raw": r.raw,
+                "quarantined_at": now,
+            }
+            for r in rejects
+        ]
+        insert = self._insert()
+        new_rejects = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(account_rows), _CHUNK):
+                stmt = insert(accounts).values(account_rows[start : start + _CHUNK])
+                excluded = stmt.excluded
+                # Keep the newest snapshot; an undated one never replaces a dated one.
+                newer = excluded.observed_at.is_not(None) & (
+                    accounts.c.observed_at.is_(None)
+                    | (excluded.observed_at > accounts.c.observed_at)
+                )
+                first_fill = accounts.c.observed_at.is_(None) & excluded.observed_at.is_(None)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[accounts.c.platform, accounts.c.account_id],
+                    set_={
+                        f: func.coalesce(excluded[f], accounts.c[f]) for f in _ACCOUNT_FIELDS[2:]
+                    },
+                    where=newer | first_fill,
+                )
+                conn.execute(stmt)
+            for start in range(0, len(reject_rows), _CHUNK):
+                stmt = (
+                    insert(quarantine)
+                    .values(reject_rows[start : start + _CHUNK])
+                    .on_conflict_do_nothing(
+                        index_elements=[quarantine.c.source, quarantine.c.locator]
+                    )
+                    .returning(quarantine.c.id)
+                )
+                new_rejects += len(conn.execute(stmt).all())
+        return new_rejects
+
+    def start_run(self, inputs: str) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                ingest_runs.insert().values(
+                    started_at=datetime.now(UTC), status="running", inputs=inputs
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                ingest_runs.update()
+                .where(ingest_runs.c.id == run_id)
+                .values(finished_at=datetime.now(UTC), status=status, **counts)
+            )
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def iter_accounts(self) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(accounts).order_by(accounts.c.platform, accounts.c.account_id)
+            )
+            for row in rows:
+                yield dict(row._mapping)
+
+    def quarantine_rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            query = select(quarantine).order_by(quarantine.c.id)
+            if limit is not None:
+                query = query.limit(limit)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def count(self, table: str) -> int:
+        target = {"accounts": accounts, "quarantine": quarantine, "ingest_runs": ingest_runs}[table]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(target)).scalar_one())
+
+    def accounts_by_platform(self) -> list[tuple[str, int]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(accounts.c.platform, func.count())
+                .group_by(accounts.c.platform)
+                .order_by(accounts.c.platform)
+            )
+            return [(r[0], int(r[1])) for r in rows]

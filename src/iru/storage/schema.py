@@ -1,0 +1,81 @@
+"""The SQL schema (SQLAlchemy 2 Core): accounts, the quarantine and the ingest ledger.
+
+Migrations under ``migrations/versions`` build exactly this schema; a test compares
+the two so neither drifts. Posts, media and interactions live in the Parquet
+archive (see :mod:`iru.storage.archive`), not here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("platform", String(64), primary_key=True),
+    Column("account_id", String(512), primary_key=True),
+    Column("handle", String(512)),
+    Column("display_name", Text),
+    Column("description", Text),
+    Column("profile_image_url", Text),
+    Column("url", Text),
+    Column("location", Text),
+    Column("language", String(32)),
+    Column("created_at", DateTime(timezone=True)),
+    Column("followers_count", BigInteger),
+    Column("following_count", BigInteger),
+    Column("post_count", BigInteger),
+    Column("listed_count", BigInteger),
+    Column("verified", Boolean),
+    Column("protected", Boolean),
+    Column("observed_at", DateTime(timezone=True)),
+    # What iru knows of the account on its platform: active until told otherwise.
+    Column("status", String(32), nullable=False, server_default="active"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("format", String(64), nullable=False),
+    Column("locator", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("quarantined_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "locator", name="uq_quarantine_source_locator"),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("inputs", Text, nullable=False),
+    Column("records_read", BigInteger, nullable=False, server_default="0"),
+    Column("accepted", BigInteger, nullable=False, server_default="0"),
+    Column("duplicates", BigInteger, nullable=False, server_default="0"),
+    Column("quarantined", BigInteger, nullable=False, server_default="0"),
+)

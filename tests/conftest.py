@@ -1,0 +1,81 @@
+"""Shared fixtures: workspaces on a real SQLite file and on a real PostgreSQL database.
+
+The PostgreSQL server runs at 127.0.0.1:5432 with trust auth (user postgres); each
+test that asks for it gets a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner, Result
+
+from iru.app import Workspace
+from iru.cli import cli
+from iru.config import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+DATA = ROOT / "tests" / "data"
+PG_ADMIN = os.environ.get("IRU_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"iru_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on SQLite (a file in tmp) and on PostgreSQL (its own database)."""
+    if request.param == "sqlite":
+        return ""  # empty: SQLite in the workspace
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
+    settings = load_settings(
+        flags={"workspace": str(tmp_path / "ws"), "database_url": database_url}, environ={}
+    )
+    ws = Workspace(settings)
+    yield ws
+    ws.close()
+
+
+class Iru:
+    """Runs ``iru`` in-process against one workspace and database."""
+
+    def __init__(self, workspace: Path, database_url: str) -> None:
+        self.workspace = workspace
+        self.database_url = database_url
+        self.runner = CliRunner()
+
+    def env(self) -> dict[str, str]:
+        return {"IRU_WORKSPACE": str(self.workspace), "IRU_DATABASE_URL": self.database_url}
+
+    def __call__(self, *args: str, ok: bool = True) -> Result:
+        result = self.runner.invoke(cli, list(args), env=self.env(), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+
+@pytest.fixture
+def iru(tmp_path: Path, database_url: str) -> Iru:
+    return Iru(tmp_path / "ws", database_url)
