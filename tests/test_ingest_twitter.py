@@ -103,7 +103,9 @@ def test_flattened_form_gives_the_same_graph() -> None:
 
 def test_retweet_prefix_is_not_counted_as_a_mention() -> None:
     items = read(RESPONSES)
-    rt_edges = [i for i in items if isinstance(i, Interaction) and i.post_id == "1700000000000000002"]
+    rt_edges = [
+        i for i in items if isinstance(i, Interaction) and i.post_id == "1700000000000000002"
+    ]
     assert [e.kind for e in rt_edges] == [InteractionKind.REPOST]
 
 

@@ -1,0 +1,5 @@
+"""``python -m iru`` runs the command line."""
+
+from iru.cli import main
+
+main()

@@ -1,0 +1,101 @@
+"""kill -9 during ``iru ingest`` and run it again: the store equals one clean run's.
+
+Real subprocesses, real signals, a small batch size so that many atomic writes
+happen and the kill lands between them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from iru.app import Workspace
+from iru.config import load_settings
+
+from .store_snapshot import snapshot
+
+pytestmark = pytest.mark.slow
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _make_input(path: Path, posts: int) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from twarc_fixture import write_twarc_file
+    finally:
+        sys.path.pop(0)
+    write_twarc_file(path, posts=posts, seed=7, bad_every=997)
+
+
+def _run(workspace: Path, database_url: str, source: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "IRU_WORKSPACE": str(workspace),
+        "IRU_DATABASE_URL": database_url,
+        "IRU_INGEST_BATCH_SIZE": "700",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "iru", "ingest", str(source)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _archive_files(workspace: Path) -> int:
+    return sum(1 for _ in (workspace / "archive").rglob("*.parquet"))
+
+
+def _open(workspace: Path, database_url: str) -> Workspace:
+    return Workspace(
+        load_settings(flags={"workspace": str(workspace), "database_url": database_url}, environ={})
+    )
+
+
+@pytest.fixture
+def twarc_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("input") / "stream.jsonl"
+    _make_input(path, posts=12_000)
+    return path
+
+
+def test_kill_at_any_moment_then_resume_equals_a_clean_run(
+    tmp_path: Path, database_url: str, twarc_input: Path
+) -> None:
+    # The clean run is on SQLite; the killed one on the backend under test (same store either way).
+    clean = tmp_path / "clean"
+    proc = _run(clean, "", twarc_input)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    clean_ws = _open(clean, "")
+    expected = snapshot(clean_ws)
+    clean_ws.close()
+    assert expected["posts"] and expected["quarantine"]
+
+    killed = tmp_path / "killed"
+    kills = 0
+    for wait_for_files in (1, 6, 14):
+        proc = _run(killed, database_url, twarc_input)
+        deadline = time.monotonic() + 120
+        while _archive_files(killed) < wait_for_files and proc.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.communicate(timeout=60)
+    assert kills >= 2, "the ingest finished before it could be killed; make the input larger"
+    proc = _run(killed, database_url, twarc_input)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    killed_ws = _open(killed, database_url)
+    assert snapshot(killed_ws) == expected
+    killed_ws.close()
