@@ -37,7 +37,7 @@ def test_ingest_all_examples_then_export_and_stats(iru: Iru) -> None:
         "status",
     ]
     platforms = {r["platform"] for r in rows}
-    assert platforms == {"twitter", "telegram", "activitypub"}
+    assert platforms == {"twitter", "telegram", "activitypub", "forum-example"}
     desk = next(r for r in rows if r["handle"] == "relay_desk_ar")
     assert desk["status"] == "active" and desk["score"] == "" and desk["followers_count"] == "5230"
     stats = json.loads(iru("stats", "--format", "json").output)
