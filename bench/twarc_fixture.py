@@ -127,7 +127,8 @@ def write_twarc_file(
             included = []
             media = []
             for _ in range(min(per_line, posts - written)):
-                uid = int(rng.paretovariate(1.1)) % accounts
+                # Skewed like real activity: a few hyperactive accounts, a long tail of occasional ones.
+                uid = int(accounts * rng.random() ** 3)
                 user = _user(uid, rng)
                 users[str(user["id"])] = user
                 lang = rng.choice(LANGS)

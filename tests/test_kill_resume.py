@@ -34,12 +34,16 @@ def _make_input(path: Path, posts: int) -> None:
     write_twarc_file(path, posts=posts, seed=7, bad_every=997)
 
 
-def _run(workspace: Path, database_url: str, source: Path) -> subprocess.Popen[bytes]:
+def _run(
+    workspace: Path, database_url: str, source: Path, bulk: bool = True
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "IRU_WORKSPACE": str(workspace),
         "IRU_DATABASE_URL": database_url,
         "IRU_INGEST_BATCH_SIZE": "700",
+        "IRU_INGEST_CHUNK_MB": "1",
+        "IRU_INGEST_BULK": "true" if bulk else "false",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "iru", "ingest", str(source)],
@@ -66,12 +70,13 @@ def twarc_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "per-record"])
 def test_kill_at_any_moment_then_resume_equals_a_clean_run(
-    tmp_path: Path, database_url: str, twarc_input: Path
+    tmp_path: Path, database_url: str, twarc_input: Path, bulk: bool
 ) -> None:
     # The clean run is on SQLite; the killed one on the backend under test (same store either way).
     clean = tmp_path / "clean"
-    proc = _run(clean, "", twarc_input)
+    proc = _run(clean, "", twarc_input, bulk=False)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     clean_ws = _open(clean, "")
@@ -82,7 +87,7 @@ def test_kill_at_any_moment_then_resume_equals_a_clean_run(
     killed = tmp_path / "killed"
     kills = 0
     for wait_for_files in (1, 6, 14):
-        proc = _run(killed, database_url, twarc_input)
+        proc = _run(killed, database_url, twarc_input, bulk)
         deadline = time.monotonic() + 120
         while _archive_files(killed) < wait_for_files and proc.poll() is None:
             if time.monotonic() > deadline:
@@ -93,7 +98,7 @@ def test_kill_at_any_moment_then_resume_equals_a_clean_run(
             kills += 1
         proc.communicate(timeout=60)
     assert kills >= 2, "the ingest finished before it could be killed; make the input larger"
-    proc = _run(killed, database_url, twarc_input)
+    proc = _run(killed, database_url, twarc_input, bulk)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     killed_ws = _open(killed, database_url)

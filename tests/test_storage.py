@@ -54,9 +54,9 @@ def test_account_upsert_keeps_the_newest_snapshot_in_any_order(workspace: Worksp
     db = workspace.database
     old = _account(datetime(2024, 1, 1, tzinfo=UTC), 10, "old_handle")
     new = _account(datetime(2024, 2, 1, tzinfo=UTC), 20, None)
-    db.write_ingest_batch([new], [])
-    db.write_ingest_batch([old], [])
-    db.write_ingest_batch([new], [])
+    assert db.write_ingest_batch([new], []) == (1, 0)
+    assert db.write_ingest_batch([old], []) == (0, 0)
+    assert db.write_ingest_batch([new], []) == (0, 0)
     (row,) = list(db.iter_accounts())
     assert row["followers_count"] == 20
     # A newer snapshot with a gap keeps what was known.
@@ -68,8 +68,8 @@ def test_account_upsert_keeps_the_newest_snapshot_in_any_order(workspace: Worksp
 def test_quarantine_is_idempotent_per_source_and_locator(workspace: Workspace) -> None:
     db = workspace.database
     reject = QuarantineRow("/data/a.jsonl", "jsonl", "line 3", "bad date", b"\xff{not json")
-    assert db.write_ingest_batch([], [reject]) == 1
-    assert db.write_ingest_batch([], [reject]) == 0
+    assert db.write_ingest_batch([], [reject]) == (0, 1)
+    assert db.write_ingest_batch([], [reject]) == (0, 0)
     (row,) = db.quarantine_rows()
     assert row["raw"] == b"\xff{not json"
     assert row["locator"] == "line 3"

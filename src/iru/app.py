@@ -47,7 +47,13 @@ class Workspace:
         return Archive(self.root / "archive")
 
     def ingest_engine(self) -> IngestEngine:
-        return IngestEngine(self.database, self.archive, self.settings["ingest_batch_size"])
+        return IngestEngine(
+            self.database,
+            self.archive,
+            batch_size=self.settings["ingest_batch_size"],
+            bulk=self.settings["ingest_bulk"],
+            chunk_bytes=self.settings["ingest_chunk_mb"] << 20,
+        )
 
     @contextmanager
     def write_lock(self, purpose: str) -> Iterator[None]:

@@ -64,6 +64,18 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "ingest_bulk",
+        True,
+        "Use a format's bulk (columnar) path where it has one; off reads every record one by one.",
+        _bool,
+    ),
+    Setting(
+        "ingest_chunk_mb",
+        16,
+        "Megabytes of input each bulk step parses at once (Arrow + DuckDB).",
+        _positive_int,
+    ),
+    Setting(
         "progress",
         True,
         "Show progress bars on long work (off when output is not a terminal).",

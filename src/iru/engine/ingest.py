@@ -17,9 +17,17 @@ import msgspec
 import pyarrow as pa
 
 from iru.domain import Account, Interaction, Media, Post, Record
-from iru.ingest.base import IngestFormat, InputError, ProgressCallback, Rejected
+from iru.domain.columns import to_table
+from iru.ingest.base import (
+    BulkIngestFormat,
+    ColumnBatch,
+    IngestFormat,
+    InputError,
+    ProgressCallback,
+    Rejected,
+)
 from iru.ingest.registry import detect_format, get_format
-from iru.storage.archive import SCHEMAS, Archive
+from iru.storage.archive import Archive
 from iru.storage.database import Database, QuarantineRow
 
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -43,6 +51,7 @@ class IngestReport:
     )
     quarantined: int = 0
     quarantined_new: int = 0
+    bulk_batches: int = 0  # chunks normalised by a format's bulk path
     files: list[tuple[str, str]] = field(default_factory=list)  # (path, format)
     unreadable: list[str] = field(default_factory=list)  # one line per input that failed
 
@@ -102,13 +111,6 @@ def _to_utc(account: Account) -> Account:
     return msgspec.structs.replace(account, **changes) if changes else account
 
 
-def _columns(records: Sequence[msgspec.Struct], table: str) -> pa.Table:
-    schema = SCHEMAS[table]
-    return pa.table(
-        {name: [getattr(r, name) for r in records] for name in schema.names}, schema=schema
-    )
-
-
 class _Batch:
     def __init__(self) -> None:
         self.accounts: dict[tuple[str, str], Account] = {}
@@ -122,10 +124,19 @@ class _Batch:
 class IngestEngine:
     """Runs ingest for one workspace's database and archive."""
 
-    def __init__(self, database: Database, archive: Archive, batch_size: int = 50_000) -> None:
+    def __init__(
+        self,
+        database: Database,
+        archive: Archive,
+        batch_size: int = 50_000,
+        bulk: bool = True,
+        chunk_bytes: int = 16 << 20,
+    ) -> None:
         self.database = database
         self.archive = archive
         self.batch_size = batch_size
+        self.bulk = bulk
+        self.chunk_bytes = chunk_bytes
 
     def run(
         self,
@@ -171,7 +182,17 @@ class IngestEngine:
             callback = progress(path, path.stat().st_size) if progress else None
             source = str(path.resolve())
             batch = _Batch()
-            for item in fmt.read(path, callback):
+            items = (
+                fmt.read_batches(path, callback, self.chunk_bytes)
+                if self.bulk and isinstance(fmt, BulkIngestFormat)
+                else fmt.read(path, callback)
+            )
+            for item in items:
+                if isinstance(item, ColumnBatch):
+                    self._flush(batch, report)
+                    batch = _Batch()
+                    self._flush_columns(item, report)
+                    continue
                 self._add(batch, item, source, fmt.name)
                 if batch.size >= self.batch_size:
                     self._flush(batch, report)
@@ -205,19 +226,37 @@ class IngestEngine:
             ("media", batch.media),
             ("interactions", batch.interactions),
         ):
-            if not records:
-                continue
-            result = self.archive.write(table, _columns(records, table))
-            counts = report.tables[table]
-            counts.read += len(records)
-            counts.new += result.new
-            counts.duplicates += result.duplicates
-        accounts = list(batch.accounts.values())
-        if accounts or batch.rejects:
-            existing = self.database.existing_account_keys([a.key for a in accounts])
-            report.quarantined_new += self.database.write_ingest_batch(accounts, batch.rejects)
-            report.quarantined += len(batch.rejects)
-            counts = report.tables["accounts"]
-            counts.read += len(accounts)
-            counts.new += len(accounts) - len(existing)
-            counts.duplicates += len(existing)
+            if records:
+                self._write_table(table, to_table(records, table), report)
+        self._write_accounts(list(batch.accounts.values()), batch.rejects, report)
+
+    def _flush_columns(self, batch: ColumnBatch, report: IngestReport) -> None:
+        report.bulk_batches += 1
+        for table, rows in (
+            ("posts", batch.posts),
+            ("media", batch.media),
+            ("interactions", batch.interactions),
+        ):
+            if rows.num_rows:
+                self._write_table(table, rows, report)
+        self._write_accounts([_to_utc(a) for a in batch.accounts], [], report)
+
+    def _write_table(self, table: str, rows: pa.Table, report: IngestReport) -> None:
+        result = self.archive.write(table, rows)
+        counts = report.tables[table]
+        counts.read += rows.num_rows
+        counts.new += result.new
+        counts.duplicates += result.duplicates
+
+    def _write_accounts(
+        self, accounts: list[Account], rejects: list[QuarantineRow], report: IngestReport
+    ) -> None:
+        if not accounts and not rejects:
+            return
+        new_accounts, new_rejects = self.database.write_ingest_batch(accounts, rejects)
+        report.quarantined_new += new_rejects
+        report.quarantined += len(rejects)
+        counts = report.tables["accounts"]
+        counts.read += len(accounts)
+        counts.new += new_accounts
+        counts.duplicates += len(accounts) - new_accounts

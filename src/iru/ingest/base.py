@@ -12,12 +12,14 @@ from __future__ import annotations
 import gzip
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, ClassVar, Protocol, runtime_checkable
 
 import msgspec
+import pyarrow as pa
 
-from iru.domain import Record
+from iru.domain import Account, Record
 
 # Called with the number of input bytes consumed since the last call.
 ProgressCallback = Callable[[int], None]
@@ -32,6 +34,16 @@ class Rejected(msgspec.Struct, frozen=True, kw_only=True):
     locator: str
     reason: str
     raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnBatch:
+    """Records already normalised in bulk: Arrow tables in the archive's schemas, and accounts."""
+
+    posts: pa.Table
+    media: pa.Table
+    interactions: pa.Table
+    accounts: list[Account]
 
 
 class InputError(Exception):
@@ -54,6 +66,17 @@ class IngestFormat(Protocol):
         self, path: Path, progress: ProgressCallback | None = None
     ) -> Iterator[Record | Rejected]:
         """Every record of the file, in file order, with rejects in their place."""
+        ...
+
+
+@runtime_checkable
+class BulkIngestFormat(IngestFormat, Protocol):
+    """A format that can also normalise large inputs in bulk (columnar), the fast path."""
+
+    def read_batches(
+        self, path: Path, progress: ProgressCallback | None = None, chunk_bytes: int = 1 << 24
+    ) -> Iterator[ColumnBatch | Record | Rejected]:
+        """The same records as ``read``, mostly as ColumnBatches, rejects still in place."""
         ...
 
 

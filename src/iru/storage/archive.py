@@ -9,7 +9,6 @@ through DuckDB views named after the tables.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,68 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-_TS = pa.timestamp("us", tz="UTC")
-_STRINGS = pa.list_(pa.string())
+from iru.domain.columns import KEYS, SCHEMAS
 
-SCHEMAS: dict[str, pa.Schema] = {
-    "posts": pa.schema(
-        [
-            ("platform", pa.string()),
-            ("post_id", pa.string()),
-            ("account_id", pa.string()),
-            ("created_at", _TS),
-            ("text", pa.string()),
-            ("lang", pa.string()),
-            ("conversation_id", pa.string()),
-            ("reply_to_post_id", pa.string()),
-            ("reply_to_account_id", pa.string()),
-            ("repost_of_post_id", pa.string()),
-            ("quote_of_post_id", pa.string()),
-            ("forwarded_from", pa.string()),
-            ("hashtags", _STRINGS),
-            ("urls", _STRINGS),
-            ("mentions", _STRINGS),
-            ("media_ids", _STRINGS),
-            ("like_count", pa.int64()),
-            ("repost_count", pa.int64()),
-            ("reply_count", pa.int64()),
-            ("quote_count", pa.int64()),
-            ("view_count", pa.int64()),
-        ]
-    ),
-    "media": pa.schema(
-        [
-            ("platform", pa.string()),
-            ("media_id", pa.string()),
-            ("post_id", pa.string()),
-            ("account_id", pa.string()),
-            ("created_at", _TS),
-            ("kind", pa.string()),
-            ("url", pa.string()),
-            ("mime_type", pa.string()),
-            ("width", pa.int64()),
-            ("height", pa.int64()),
-            ("duration_ms", pa.int64()),
-            ("alt_text", pa.string()),
-            ("sha256", pa.string()),
-            ("md5", pa.string()),
-            ("pdq", pa.string()),
-        ]
-    ),
-    "interactions": pa.schema(
-        [
-            ("platform", pa.string()),
-            ("interaction_id", pa.string()),
-            ("kind", pa.string()),
-            ("src_account_id", pa.string()),
-            ("dst_account_id", pa.string()),
-            ("post_id", pa.string()),
-            ("dst_post_id", pa.string()),
-            ("created_at", _TS),
-        ]
-    ),
-}
-KEYS = {"posts": "post_id", "media": "media_id", "interactions": "interaction_id"}
 TABLES = tuple(SCHEMAS)
 
 
@@ -130,50 +69,40 @@ class Archive:
         result = WriteResult()
         if batch.num_rows == 0:
             return result
-        key_name = KEYS[table]
-        days = pc.strftime(batch.column("created_at"), format="%Y-%m-%d")
-        groups = (
-            pa.table(
-                {
-                    "platform": batch.column("platform"),
-                    "day": days,
-                    "row": pa.array(range(batch.num_rows)),
-                }
-            )
-            .group_by(["platform", "day"])
-            .aggregate([("row", "list")])
-        )
-        for platform, day, rows in zip(
-            groups.column("platform").to_pylist(),
-            groups.column("day").to_pylist(),
-            groups.column("row_list").to_pylist(),
-            strict=True,
-        ):
-            part = batch.take(pa.array(rows))
-            keys = part.column(key_name).to_pylist()
-            known = self.known_keys(table, platform, day)
-            keep: list[int] = []
-            for index, key in enumerate(keys):
-                if key in known:
-                    result.duplicates += 1
-                else:
-                    known.add(key)
-                    keep.append(index)
-            if keep:
-                self._write_file(table, platform, day, part.take(pa.array(keep)))
-                result.new += len(keep)
+        days = pc.cast(batch.column("created_at"), pa.date32())
+        platforms = batch.column("platform")
+        for platform in pc.unique(platforms).to_pylist():
+            in_platform = pc.equal(platforms, platform)
+            for day in pc.unique(pc.filter(days, in_platform)).to_pylist():
+                part = batch.filter(pc.and_(in_platform, pc.equal(days, day)))
+                self._write_partition(table, platform, day.isoformat(), part, result)
         return result
 
-    def _write_file(self, table: str, platform: str, day: str, rows: pa.Table) -> None:
+    def _write_partition(
+        self, table: str, platform: str, day: str, part: pa.Table, result: WriteResult
+    ) -> None:
+        known = self.known_keys(table, platform, day)
+        keep: list[int] = []
+        for index, key in enumerate(part.column(KEYS[table]).to_pylist()):
+            if key in known:
+                result.duplicates += 1
+            else:
+                known.add(key)
+                keep.append(index)
+        if not keep:
+            return
+        rows = part if len(keep) == part.num_rows else part.take(pa.array(keep))
         folder = self.partition_dir(table, platform, day)
         folder.mkdir(parents=True, exist_ok=True)
         self._seq += 1
         name = f"part-{self._run}-{self._seq:06d}.parquet"
         tmp = folder / f".{name}.tmp"
+        # No fsync: a file lost to a power cut is simply written again by the next run,
+        # since every later step is keyed and idempotent. The rename keeps readers from
+        # ever seeing half a file.
         pq.write_table(rows, tmp, compression="zstd")
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
         tmp.rename(folder / name)
+        result.new += len(keep)
 
     def has_rows(self, table: str) -> bool:
         return any((self.root / table).glob("platform=*/day=*/*.parquet"))

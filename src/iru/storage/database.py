@@ -7,7 +7,7 @@ killed at any point and run again converges on the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, select, tuple_
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
@@ -71,6 +71,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        self._upsert: Any = None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -113,25 +114,29 @@ class Database:
     def _insert(self) -> Any:
         return (postgresql if self.dialect == "postgresql" else sqlite).insert
 
-    def existing_account_keys(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        found: set[tuple[str, str]] = set()
-        with self.engine.connect() as conn:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                rows = conn.execute(
-                    select(accounts.c.platform, accounts.c.account_id).where(
-                        tuple_(accounts.c.platform, accounts.c.account_id).in_(chunk)
-                    )
-                )
-                found.update((r.platform, r.account_id) for r in rows)
-        return found
+    def _account_upsert(self) -> Any:
+        """One compiled statement for every account batch (executemany, no per-batch compile)."""
+        if self._upsert is None:
+            stmt = self._insert()(accounts)
+            excluded = stmt.excluded
+            # Keep the newest snapshot; an undated one never replaces a dated one.
+            newer = excluded.observed_at.is_not(None) & (
+                accounts.c.observed_at.is_(None) | (excluded.observed_at > accounts.c.observed_at)
+            )
+            first_fill = accounts.c.observed_at.is_(None) & excluded.observed_at.is_(None)
+            self._upsert = stmt.on_conflict_do_update(
+                index_elements=[accounts.c.platform, accounts.c.account_id],
+                set_={f: func.coalesce(excluded[f], accounts.c[f]) for f in _ACCOUNT_FIELDS[2:]},
+                where=newer | first_fill,
+            )
+        return self._upsert
 
     def write_ingest_batch(
         self, batch_accounts: Iterable[Account], rejects: Iterable[QuarantineRow]
-    ) -> int:
+    ) -> tuple[int, int]:
         """Upsert accounts (a newer snapshot wins) and quarantine rejects, in one transaction.
 
-        Returns how many rejects were new to the quarantine.
+        Returns how many accounts and how many rejects were new.
         """
         account_rows = [{f: getattr(a, f) for f in _ACCOUNT_FIELDS} for a in batch_accounts]
         now = datetime.now(UTC)
@@ -146,29 +151,16 @@ class Database:
             }
             for r in rejects
         ]
-        insert = self._insert()
-        new_rejects = 0
+        new_rejects = new_accounts = 0
+        count_accounts = select(func.count()).select_from(accounts)
         with self.engine.begin() as conn:
-            for start in range(0, len(account_rows), _CHUNK):
-                stmt = insert(accounts).values(account_rows[start : start + _CHUNK])
-                excluded = stmt.excluded
-                # Keep the newest snapshot; an undated one never replaces a dated one.
-                newer = excluded.observed_at.is_not(None) & (
-                    accounts.c.observed_at.is_(None)
-                    | (excluded.observed_at > accounts.c.observed_at)
-                )
-                first_fill = accounts.c.observed_at.is_(None) & excluded.observed_at.is_(None)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[accounts.c.platform, accounts.c.account_id],
-                    set_={
-                        f: func.coalesce(excluded[f], accounts.c[f]) for f in _ACCOUNT_FIELDS[2:]
-                    },
-                    where=newer | first_fill,
-                )
-                conn.execute(stmt)
+            if account_rows:
+                before = conn.execute(count_accounts).scalar_one()
+                conn.execute(self._account_upsert(), account_rows)
+                new_accounts = conn.execute(count_accounts).scalar_one() - before
             for start in range(0, len(reject_rows), _CHUNK):
                 stmt = (
-                    insert(quarantine)
+                    self._insert()(quarantine)
                     .values(reject_rows[start : start + _CHUNK])
                     .on_conflict_do_nothing(
                         index_elements=[quarantine.c.source, quarantine.c.locator]
@@ -176,7 +168,7 @@ class Database:
                     .returning(quarantine.c.id)
                 )
                 new_rejects += len(conn.execute(stmt).all())
-        return new_rejects
+        return new_accounts, new_rejects
 
     def start_run(self, inputs: str) -> int:
         with self.engine.begin() as conn:
