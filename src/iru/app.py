@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,9 +65,13 @@ class Workspace:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise WorkspaceBusy(
-                    f"workspace {self.root} is busy: another iru process is writing to it"
-                ) from exc
+                handle.seek(0)
+                holder = handle.read().strip() or "another iru process"
+                raise WorkspaceBusy(f"workspace {self.root} is busy: {holder}") from exc
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} is running {purpose}\n")
+            handle.flush()
             try:
                 yield
             finally:

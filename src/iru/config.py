@@ -71,7 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "ingest_chunk_mb",
-        16,
+        32,
         "Megabytes of input each bulk step parses at once (Arrow + DuckDB).",
         _positive_int,
     ),

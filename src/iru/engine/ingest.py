@@ -130,13 +130,14 @@ class IngestEngine:
         archive: Archive,
         batch_size: int = 50_000,
         bulk: bool = True,
-        chunk_bytes: int = 16 << 20,
+        chunk_bytes: int = 32 << 20,
     ) -> None:
         self.database = database
         self.archive = archive
         self.batch_size = batch_size
         self.bulk = bulk
         self.chunk_bytes = chunk_bytes
+        self._stored_snapshots: dict[tuple[str, str], datetime] = {}
 
     def run(
         self,
@@ -239,7 +240,8 @@ class IngestEngine:
         ):
             if rows.num_rows:
                 self._write_table(table, rows, report)
-        self._write_accounts([_to_utc(a) for a in batch.accounts], [], report)
+        # Arrow timestamps in the archive schema are UTC already.
+        self._write_accounts(batch.accounts, [], report)
 
     def _write_table(self, table: str, rows: pa.Table, report: IngestReport) -> None:
         result = self.archive.write(table, rows)
@@ -251,9 +253,22 @@ class IngestEngine:
     def _write_accounts(
         self, accounts: list[Account], rejects: list[QuarantineRow], report: IngestReport
     ) -> None:
-        if not accounts and not rejects:
+        # A dated snapshot no newer than one this run already stored cannot change the row
+        # (the upsert keeps the newest): skip it instead of sending it to the database.
+        seen = self._stored_snapshots
+        fresh = [
+            a
+            for a in accounts
+            if a.observed_at is None or (known := seen.get(a.key)) is None or a.observed_at > known
+        ]
+        if not fresh and not rejects:
+            report.tables["accounts"].read += len(accounts)
+            report.tables["accounts"].duplicates += len(accounts)
             return
-        new_accounts, new_rejects = self.database.write_ingest_batch(accounts, rejects)
+        new_accounts, new_rejects = self.database.write_ingest_batch(fresh, rejects)
+        for account in fresh:
+            if account.observed_at is not None:
+                seen[account.key] = account.observed_at
         report.quarantined_new += new_rejects
         report.quarantined += len(rejects)
         counts = report.tables["accounts"]

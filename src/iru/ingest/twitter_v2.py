@@ -11,16 +11,12 @@ again item by item, so one bad tweet is quarantined and its neighbours are kept.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-import duckdb
 import msgspec
 
 from iru.domain import (
@@ -34,7 +30,7 @@ from iru.domain import (
     interaction_id,
 )
 from iru.ingest.base import ColumnBatch, ProgressCallback, Rejected, error_reason, iter_lines
-from iru.ingest.twitter_v2_columnar import iter_chunks, normalise_chunk
+from iru.ingest.twitter_v2_columnar import read_bulk
 
 PLATFORM = "twitter"
 
@@ -348,39 +344,8 @@ class TwitterV2Format:
     def read_batches(
         self, path: Path, progress: ProgressCallback | None = None, chunk_bytes: int = 1 << 24
     ) -> Iterator[ColumnBatch | Record | Rejected]:
-        """Response files in bulk (see twitter_v2_columnar); other lines one by one.
-
-        The next chunk is parsed and normalised on a worker thread (Arrow and DuckDB
-        release the GIL) while the caller stores the current one.
-        """
-        conn = duckdb.connect(config={"threads": os.cpu_count() or 1})
-        chunks = iter_chunks(path, progress, chunk_bytes)
-
-        def step() -> tuple[int, bytes, ColumnBatch | None] | None:
-            item = next(chunks, None)
-            if item is None:
-                return None
-            first_line, chunk = item
-            return first_line, chunk, normalise_chunk(conn, chunk)
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iru-bulk") as pool:
-            pending = pool.submit(step)
-            try:
-                while (done := pending.result()) is not None:
-                    pending = pool.submit(step)
-                    first_line, chunk, batch = done
-                    if batch is not None:
-                        yield batch
-                        continue
-                    for offset, raw_line in enumerate(chunk.split(b"\n")):
-                        line = raw_line.strip()
-                        if line:
-                            yield from self._read_line(first_line + offset, line)
-            finally:
-                pending.cancel()
-                with contextlib.suppress(Exception):
-                    pending.result()
-                conn.close()
+        """Response files in bulk (see twitter_v2_columnar); other lines one by one."""
+        return read_bulk(path, progress, chunk_bytes, self._read_line)
 
     def _read_line(self, number: int, line: bytes) -> Iterator[Record | Rejected]:
         where = f"line {number}"

@@ -12,17 +12,20 @@ its line and reason.
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from iru.domain import Account
+from iru.domain import Account, Record
 from iru.domain.columns import SCHEMAS
-from iru.ingest.base import ColumnBatch, ProgressCallback, open_input
+from iru.ingest.base import ColumnBatch, ProgressCallback, Rejected, open_input
 
 _TS = pa.timestamp("us", tz="UTC")
 _METRICS = pa.struct(
@@ -325,3 +328,44 @@ def normalise_chunk(conn: duckdb.DuckDBPyConnection, chunk: bytes) -> ColumnBatc
         for values in zip(*columns.values(), strict=True)
     ]
     return ColumnBatch(posts=posts, media=media, interactions=interactions, accounts=accounts)
+
+
+def read_bulk(
+    path: Path,
+    progress: ProgressCallback | None,
+    chunk_bytes: int,
+    read_line: Callable[[int, bytes], Iterator[Record | Rejected]],
+) -> Iterator[ColumnBatch | Record | Rejected]:
+    """Every chunk as a ColumnBatch, or line by line through ``read_line`` when it must be.
+
+    The next chunk is parsed and normalised on a worker thread (Arrow and DuckDB
+    release the GIL) while the caller stores the current one.
+    """
+    conn = duckdb.connect(config={"threads": os.cpu_count() or 1})
+    chunks = iter_chunks(path, progress, chunk_bytes)
+
+    def step() -> tuple[int, bytes, ColumnBatch | None] | None:
+        item = next(chunks, None)
+        if item is None:
+            return None
+        first_line, chunk = item
+        return first_line, chunk, normalise_chunk(conn, chunk)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iru-bulk") as pool:
+        pending = pool.submit(step)
+        try:
+            while (done := pending.result()) is not None:
+                pending = pool.submit(step)
+                first_line, chunk, batch = done
+                if batch is not None:
+                    yield batch
+                    continue
+                for offset, raw_line in enumerate(chunk.split(b"\n")):
+                    line = raw_line.strip()
+                    if line:
+                        yield from read_line(first_line + offset, line)
+        finally:
+            pending.cancel()
+            with contextlib.suppress(Exception):
+                pending.result()
+            conn.close()
