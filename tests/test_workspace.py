@@ -18,12 +18,12 @@ def _ws(root: Path) -> Workspace:
 
 def test_a_second_writer_is_told_who_holds_the_workspace(tmp_path: Path) -> None:
     first, second = _ws(tmp_path / "ws"), _ws(tmp_path / "ws")
-    with first.write_lock("ingest"):
-        with (
-            pytest.raises(WorkspaceBusy, match=r"busy: pid \d+ is running ingest"),
-            second.write_lock("ingest"),
-        ):
-            pass
+    with (
+        first.write_lock("ingest"),
+        pytest.raises(WorkspaceBusy, match=r"busy: pid \d+ is running ingest"),
+        second.write_lock("ingest"),
+    ):
+        pass
     with second.write_lock("ingest"):
         pass
 
