@@ -12,6 +12,7 @@ from iru.cli.export import export
 from iru.cli.ingest import ingest
 from iru.cli.quarantine import quarantine
 from iru.cli.settings import settings
+from iru.cli.simulate import simulate
 from iru.cli.stats import stats
 from iru.config import debug_enabled
 
@@ -22,7 +23,7 @@ def cli() -> None:
     """iru: the workbench of an Internet Referral Unit."""
 
 
-for command in (ingest, quarantine, stats, export, db, settings):
+for command in (simulate, ingest, quarantine, stats, export, db, settings):
     cli.add_command(command)
 
 

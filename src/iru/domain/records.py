@@ -139,6 +139,30 @@ class Interaction(msgspec.Struct, frozen=True, kw_only=True):
     def key(self) -> tuple[str, str]:
         return (self.platform, self.interaction_id)
 
+    @classmethod
+    def edge(
+        cls,
+        platform: str,
+        kind: InteractionKind,
+        src: str,
+        dst: str | None,
+        created_at: datetime,
+        *,
+        post_id: str | None = None,
+        dst_post_id: str | None = None,
+    ) -> Interaction:
+        """An edge with its identity derived by :func:`interaction_id`."""
+        return cls(
+            platform=platform,
+            interaction_id=interaction_id(kind, src, dst, post_id),
+            kind=kind,
+            src_account_id=src,
+            dst_account_id=dst,
+            post_id=post_id,
+            dst_post_id=dst_post_id,
+            created_at=created_at,
+        )
+
 
 def interaction_id(
     kind: InteractionKind, src_account_id: str, dst: str | None, post_id: str | None

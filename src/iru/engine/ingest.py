@@ -31,6 +31,7 @@ from iru.ingest.registry import detect_format, get_format
 from iru.storage.archive import Archive
 from iru.storage.database import Database, QuarantineRow
 
+COMPANION_FILES = {"actor.json": "outbox.json"}
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 
 
@@ -73,13 +74,23 @@ class IngestReport:
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
-    """The files to read: each file given, and the JSON files under each folder, sorted."""
+    """The files to read: each file given, and the JSON files under each folder, sorted.
+
+    A file that only accompanies another (a Mastodon archive's ``actor.json`` beside its
+    ``outbox.json``) is read by that file's reader, not on its own.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
                 sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.name.endswith(INPUT_SUFFIXES)
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.name.endswith(INPUT_SUFFIXES)
+                    and not (
+                        p.name in COMPANION_FILES and (p.parent / COMPANION_FILES[p.name]).exists()
+                    )
                 )
             )
         else:

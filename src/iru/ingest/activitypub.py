@@ -34,7 +34,6 @@ from iru.domain import (
     MediaKind,
     Post,
     Record,
-    interaction_id,
     utc,
 )
 from iru.ingest.base import InputError, ProgressCallback, Rejected, error_reason, load_document
@@ -234,15 +233,8 @@ def _edge(  # noqa: PLR0917 - one edge, told in the order it reads
     post_id: str | None = None,
     dst_post_id: str | None = None,
 ) -> Interaction:
-    return Interaction(
-        platform=PLATFORM,
-        interaction_id=interaction_id(kind, src, dst, post_id),
-        kind=kind,
-        src_account_id=src,
-        dst_account_id=dst,
-        post_id=post_id,
-        dst_post_id=dst_post_id,
-        created_at=created,
+    return Interaction.edge(
+        PLATFORM, kind, src, dst, created, post_id=post_id, dst_post_id=dst_post_id
     )
 
 

@@ -29,7 +29,6 @@ from iru.domain import (
     MediaKind,
     Post,
     Record,
-    interaction_id,
     utc,
 )
 from iru.ingest.base import (
@@ -274,15 +273,8 @@ def _message_records(message: _Message, chat: _Chat, accounts: _Accounts) -> lis
     edges.extend((InteractionKind.MENTION, target, None) for target in dict.fromkeys(mentions))
     for kind, target, dst_post in edges:
         records.append(
-            Interaction(
-                platform=PLATFORM,
-                interaction_id=interaction_id(kind, author, target, post_id),
-                kind=kind,
-                src_account_id=author,
-                dst_account_id=target,
-                post_id=post_id,
-                dst_post_id=dst_post,
-                created_at=created,
+            Interaction.edge(
+                PLATFORM, kind, author, target, created, post_id=post_id, dst_post_id=dst_post
             )
         )
     chat.authors[message.id] = author

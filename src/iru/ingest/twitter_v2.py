@@ -27,7 +27,6 @@ from iru.domain import (
     MediaKind,
     Post,
     Record,
-    interaction_id,
 )
 from iru.ingest.base import ColumnBatch, ProgressCallback, Rejected, error_reason, iter_lines
 from iru.ingest.twitter_v2_columnar import read_bulk
@@ -275,28 +274,15 @@ def _tweet_records(tweet: _Tweet, lookup: _Lookup) -> Iterator[Record]:
         if target is None and kind is InteractionKind.REPOST and entities.mentions:
             # "RT @name: ..." names the original author when includes lack the tweet.
             target = entities.mentions[0].id
-        yield Interaction(
-            platform=PLATFORM,
-            interaction_id=interaction_id(kind, author, target, tweet.id),
-            kind=kind,
-            src_account_id=author,
-            dst_account_id=target,
-            post_id=tweet.id,
-            dst_post_id=ref.id,
-            created_at=created,
+        yield Interaction.edge(
+            PLATFORM, kind, author, target, created, post_id=tweet.id, dst_post_id=ref.id
         )
     for number, mention in enumerate(entities.mentions):
         if is_retweet and number == 0 and _RT_PREFIX.match(tweet.text):
             continue  # the retweet's own "RT @x:" is the repost edge, not a mention
         target = mention.id or f"@{mention.username}"
-        yield Interaction(
-            platform=PLATFORM,
-            interaction_id=interaction_id(InteractionKind.MENTION, author, target, tweet.id),
-            kind=InteractionKind.MENTION,
-            src_account_id=author,
-            dst_account_id=target,
-            post_id=tweet.id,
-            created_at=created,
+        yield Interaction.edge(
+            PLATFORM, InteractionKind.MENTION, author, target, created, post_id=tweet.id
         )
 
 
