@@ -10,6 +10,7 @@ from iru import __version__
 from iru.cli.db import db
 from iru.cli.export import export
 from iru.cli.ingest import ingest
+from iru.cli.knowledge import label
 from iru.cli.quarantine import quarantine
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
@@ -23,7 +24,7 @@ def cli() -> None:
     """iru: the workbench of an Internet Referral Unit."""
 
 
-for command in (simulate, ingest, quarantine, stats, export, db, settings):
+for command in (simulate, ingest, label, quarantine, stats, export, db, settings):
     cli.add_command(command)
 
 

@@ -112,7 +112,8 @@ class Database:
 
     # -- ingest writes ----------------------------------------------------------------------
 
-    def _insert(self) -> Any:
+    def dialect_insert(self) -> Any:
+        """The INSERT construct of this dialect (for ON CONFLICT clauses)."""
         return (postgresql if self.dialect == "postgresql" else sqlite).insert
 
     def _account_upsert(self) -> tuple[str, list[tuple[str, Any]], bool]:
@@ -123,7 +124,7 @@ class Database:
         which otherwise costs more than the database itself.
         """
         if self._upsert is None:
-            stmt = self._insert()(accounts)
+            stmt = self.dialect_insert()(accounts)
             excluded = stmt.excluded
             # Keep the newest snapshot; an undated one never replaces a dated one.
             newer = excluded.observed_at.is_not(None) & (
@@ -193,7 +194,7 @@ class Database:
                 new_accounts = conn.execute(count_accounts).scalar_one() - before
             for start in range(0, len(reject_rows), _CHUNK):
                 stmt = (
-                    self._insert()(quarantine)
+                    self.dialect_insert()(quarantine)
                     .values(reject_rows[start : start + _CHUNK])
                     .on_conflict_do_nothing(
                         index_elements=[quarantine.c.source, quarantine.c.locator]

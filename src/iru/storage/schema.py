@@ -79,3 +79,40 @@ ingest_runs = Table(
     Column("duplicates", BigInteger, nullable=False, server_default="0"),
     Column("quarantined", BigInteger, nullable=False, server_default="0"),
 )
+
+# Knowledge the unit brings in: known-content hashes, indicator files, analysts' labels.
+known_hashes = Table(
+    "known_hashes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hash_type", String(16), nullable=False),
+    Column("value", String(128), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("list_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("hash_type", "value", "label", name="uq_known_hashes_type_value_label"),
+)
+
+indicator_sets = Table(
+    "indicator_sets",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("version", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("rules", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+labels = Table(
+    "labels",
+    metadata,
+    Column("platform", String(64), primary_key=True),
+    Column("account_id", String(512), primary_key=True),
+    # Where the label came from: an imported file, or a review decision.
+    Column("source", String(200), primary_key=True),
+    Column("label", String(32), nullable=False),
+    Column("labelled_at", DateTime(timezone=True), nullable=False),
+)

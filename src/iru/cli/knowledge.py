@@ -1,0 +1,85 @@
+"""``iru label|hashes|indicators import``: bring the unit's knowledge into the workspace.
+
+Bad rows are quarantined with file, line and reason, like bad posts; the rest is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+import click
+
+from iru.app import Workspace
+from iru.cli.common import IruError, workspace_command
+from iru.storage.database import QuarantineRow
+from iru.storage.knowledge import LABELS, KnowledgeStore, LabelRow
+
+_LABEL_COLUMNS = ("platform", "account_id", "label")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise IruError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+
+
+def parse_labels(path: Path, data: bytes) -> tuple[list[LabelRow], list[QuarantineRow]]:
+    """Rows of a ``platform,account_id,label`` CSV, and the rows that cannot be used."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IruError(f"{path}: not UTF-8 text: {exc}") from exc
+    lines = text.splitlines()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in _LABEL_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise IruError(
+            f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(_LABEL_COLUMNS)}"
+        )
+    good: list[LabelRow] = []
+    bad: list[QuarantineRow] = []
+    source = str(path.resolve())
+    for row in reader:
+        number = reader.line_num
+        raw = lines[number - 1].encode("utf-8") if number - 1 < len(lines) else b""
+        platform = (row.get("platform") or "").strip()
+        account = (row.get("account_id") or "").strip()
+        label = (row.get("label") or "").strip().lower()
+        reason = None
+        if not platform or not account:
+            reason = "platform and account_id must not be empty"
+        elif label not in LABELS:
+            reason = f"label must be supporter or not_supporter, got {row.get('label')!r}"
+        if reason:
+            bad.append(QuarantineRow(source, "labels-csv", f"line {number}", reason, raw))
+        else:
+            good.append(LabelRow(platform, account, label))
+    return good, bad
+
+
+@click.group()
+def label() -> None:
+    """Analysts' labels of accounts (training data for detection)."""
+
+
+@label.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_command
+def import_labels(file: Path, ws: Workspace) -> None:
+    """Import FILE.csv with columns platform,account_id,label (supporter|not_supporter)."""
+    data = _read(file)
+    rows, rejects = parse_labels(file, data)
+    with ws.write_lock("label import"):
+        if rejects:
+            ws.database.write_ingest_batch([], rejects)
+        new, changed = KnowledgeStore(ws.database).add_labels(rows, f"file:{file.name}")
+    click.echo(
+        f"labels: {len(rows):,} read, {new:,} new, {changed:,} changed, "
+        f"{len(rejects):,} quarantined (sha256 {hashlib.sha256(data).hexdigest()[:12]})"
+    )
+    if not rows:
+        raise IruError(f"{file}: no usable label rows")

@@ -1,0 +1,177 @@
+"""What the unit knows beyond the posts: known-content hashes, indicator files, labels.
+
+Each import is idempotent: the same list, file or label read twice is stored once,
+and a label imported again with another value replaces the old one for its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from iru.storage.database import Database
+from iru.storage.schema import indicator_sets, known_hashes, labels
+
+LABELS = ("supporter", "not_supporter")
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class HashRow:
+    hash_type: str
+    value: str
+    label: str
+    source: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    platform: str
+    account_id: str
+    label: str
+
+
+class KnowledgeStore:
+    """Reads and writes the knowledge tables of one database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add_hashes(self, rows: Sequence[HashRow], list_sha256: str) -> int:
+        """Store known hashes; returns how many were new."""
+        now = datetime.now(UTC)
+        values = [
+            {
+                "hash_type": r.hash_type,
+                "value": r.value,
+                "label": r.label,
+                "source": r.source,
+                "created_at": r.created_at,
+                "list_sha256": list_sha256,
+                "imported_at": now,
+            }
+            for r in rows
+        ]
+        insert = self.database.dialect_insert()
+        new = 0
+        with self.database.engine.begin() as conn:
+            for start in range(0, len(values), _CHUNK):
+                stmt = (
+                    insert(known_hashes)
+                    .values(values[start : start + _CHUNK])
+                    .on_conflict_do_nothing(
+                        index_elements=[
+                            known_hashes.c.hash_type,
+                            known_hashes.c.value,
+                            known_hashes.c.label,
+                        ]
+                    )
+                    .returning(known_hashes.c.id)
+                )
+                new += len(conn.execute(stmt).all())
+        return new
+
+    def hashes(self) -> list[dict[str, Any]]:
+        with self.database.engine.connect() as conn:
+            query = select(known_hashes).order_by(known_hashes.c.hash_type, known_hashes.c.value)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def hash_counts(self) -> dict[str, int]:
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(
+                select(known_hashes.c.hash_type, func.count()).group_by(known_hashes.c.hash_type)
+            )
+            return {str(t): int(n) for t, n in rows}
+
+    def add_indicator_set(
+        self, name: str, version: str, sha256: str, rules: int, content: str
+    ) -> bool:
+        """Store one version of an indicator file; False when that version is already stored.
+
+        A different file under a name and version already stored is refused: versions are
+        immutable, so an analyst must bump the version to change the rules.
+        """
+        with self.database.engine.begin() as conn:
+            existing = conn.execute(
+                select(indicator_sets.c.sha256).where(
+                    (indicator_sets.c.name == name) & (indicator_sets.c.version == version)
+                )
+            ).scalar_one_or_none()
+            if existing is not None:
+                if existing != sha256:
+                    raise ValueError(
+                        f"indicator set {name!r} version {version!r} is already stored with other "
+                        "content; give the changed file a new version"
+                    )
+                return False
+            conn.execute(
+                indicator_sets.insert().values(
+                    name=name,
+                    version=version,
+                    sha256=sha256,
+                    rules=rules,
+                    content=content,
+                    imported_at=datetime.now(UTC),
+                )
+            )
+        return True
+
+    def indicator_sets(self) -> list[dict[str, Any]]:
+        with self.database.engine.connect() as conn:
+            query = select(indicator_sets).order_by(
+                indicator_sets.c.name, indicator_sets.c.imported_at
+            )
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def add_labels(self, rows: Iterable[LabelRow], source: str) -> tuple[int, int]:
+        """Upsert labels from one source; returns (new, changed)."""
+        now = datetime.now(UTC)
+        values = {(r.platform, r.account_id): r.label for r in rows}
+        new = changed = 0
+        with self.database.engine.begin() as conn:
+            current = {
+                (p, a): lab
+                for p, a, lab in conn.execute(
+                    select(labels.c.platform, labels.c.account_id, labels.c.label).where(
+                        labels.c.source == source
+                    )
+                )
+            }
+            inserts = []
+            for (platform, account_id), label in values.items():
+                before = current.get((platform, account_id))
+                if before is None:
+                    inserts.append(
+                        {
+                            "platform": platform,
+                            "account_id": account_id,
+                            "source": source,
+                            "label": label,
+                            "labelled_at": now,
+                        }
+                    )
+                    new += 1
+                elif before != label:
+                    conn.execute(
+                        labels.update()
+                        .where(
+                            (labels.c.platform == platform)
+                            & (labels.c.account_id == account_id)
+                            & (labels.c.source == source)
+                        )
+                        .values(label=label, labelled_at=now)
+                    )
+                    changed += 1
+            if inserts:
+                conn.execute(labels.insert(), inserts)
+        return new, changed
+
+    def label_counts(self) -> dict[str, int]:
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(select(labels.c.label, func.count()).group_by(labels.c.label))
+            return {str(lab): int(n) for lab, n in rows}
