@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from iru.config import Settings
+from iru.detect.base import Batch, Detector
+from iru.detect.hashlists import KnownHashEntry, KnownHashList
+from iru.detect.indicators import IndicatorDetector, IndicatorSet
+from iru.detect.known_media import KnownMediaDetector
+from iru.detect.language import LanguageDetector
+from iru.engine.detect import DetectEngine
 from iru.engine.ingest import IngestEngine
 from iru.storage.archive import Archive
+from iru.storage.assessments import DetectionStore
 from iru.storage.database import Database
+from iru.storage.knowledge import KnowledgeStore
+
+
+def latest_indicator_sets(rows: list[dict[str, Any]]) -> list[IndicatorSet]:
+    """The newest imported version of each indicator file, parsed again from its stored text."""
+    newest: dict[str, dict[str, Any]] = {}
+    for row in rows:  # ordered by name, then import time
+        newest[row["name"]] = row
+    sets = []
+    for name in sorted(newest):
+        row = newest[name]
+        text = row["content"]
+        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+        sets.append(IndicatorSet.from_mapping(data, f"{name}@{row['version']}"))
+    return sets
 
 
 class WorkspaceBusy(Exception):
@@ -46,6 +71,38 @@ class Workspace:
     @cached_property
     def archive(self) -> Archive:
         return Archive(self.root / "archive")
+
+    def detectors(self) -> list[Detector]:
+        """The detectors this workspace's knowledge configures, fitted."""
+        knowledge = KnowledgeStore(self.database)
+        entries = tuple(
+            KnownHashEntry(
+                hash_type=row["hash_type"],
+                value=row["value"],
+                label=row["label"],
+                source=row["source"],
+                created_at=row["created_at"],
+            )
+            for row in knowledge.hashes()
+        )
+        found: list[Detector] = [LanguageDetector()]
+        if entries:
+            found.append(KnownMediaDetector(KnownHashList(entries=entries, path="workspace")))
+        for indicator_set in latest_indicator_sets(knowledge.indicator_sets()):
+            found.append(IndicatorDetector(indicator_set))
+        empty = Batch()
+        return [detector.fit(empty) for detector in found]
+
+    def detect_engine(self) -> DetectEngine:
+        return DetectEngine(
+            self.archive,
+            DetectionStore(self.database),
+            self.detectors(),
+            threshold=self.settings["detect_threshold"],
+            media_dir=Path(self.settings["media_dir"])
+            if self.settings["media_dir"]
+            else self.root / "media",
+        )
 
     def ingest_engine(self) -> IngestEngine:
         return IngestEngine(

@@ -76,6 +76,18 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "media_dir",
+        "",
+        "Folder of downloaded media files, found by the file name in each media URL; "
+        "empty means <workspace>/media.",
+    ),
+    Setting(
+        "detect_threshold",
+        0.8,
+        "Account score at or above which detection labels an account a supporter.",
+        float,
+    ),
+    Setting(
         "progress",
         True,
         "Show progress bars on long work (off when output is not a terminal).",

@@ -8,9 +8,10 @@ import click
 
 from iru import __version__
 from iru.cli.db import db
+from iru.cli.detect import detect
 from iru.cli.export import export
 from iru.cli.ingest import ingest
-from iru.cli.knowledge import label
+from iru.cli.knowledge import hashes, indicators, label
 from iru.cli.quarantine import quarantine
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
@@ -24,7 +25,19 @@ def cli() -> None:
     """iru: the workbench of an Internet Referral Unit."""
 
 
-for command in (simulate, ingest, label, quarantine, stats, export, db, settings):
+for command in (
+    simulate,
+    ingest,
+    hashes,
+    indicators,
+    label,
+    detect,
+    quarantine,
+    stats,
+    export,
+    db,
+    settings,
+):
     cli.add_command(command)
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 from iru.app import Workspace
 from iru.cli.common import out_option, render_rows, workspace_command
+from iru.storage.assessments import DetectionStore
 
-# The contract columns first; score/label/impact stay empty until detection fills them.
+# The contract columns first; score/label/reasons come from `iru detect`, impact from ranking.
 ACCOUNT_COLUMNS = (
     "platform",
     "account_id",
@@ -18,6 +22,7 @@ ACCOUNT_COLUMNS = (
     "label",
     "impact",
     "status",
+    "reasons",
     "display_name",
     "language",
     "created_at",
@@ -45,4 +50,15 @@ def export() -> None:
 @workspace_command
 def export_accounts(output_format: str, out: Path | None, ws: Workspace) -> None:
     """Every known account with the contract columns platform,account_id,handle,score,label,impact,status."""
-    render_rows(ws.database.iter_accounts(), ACCOUNT_COLUMNS, output_format, out)
+    assessed = DetectionStore(ws.database).by_account()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for account in ws.database.iter_accounts():
+            view = assessed.get((account["platform"], account["account_id"]))
+            if view is not None:
+                account["score"] = round(float(view["score"]), 4)
+                account["label"] = view["label"]
+                account["reasons"] = "; ".join(json.loads(view["reasons"]))
+            yield account
+
+    render_rows(rows(), ACCOUNT_COLUMNS, output_format, out)

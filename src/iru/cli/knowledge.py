@@ -14,8 +14,10 @@ import click
 
 from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
+from iru.detect.hashlists import LIST_FORMATS, HashListError, parse_hash_list
+from iru.detect.indicators import IndicatorFileError, load_indicator_file
 from iru.storage.database import QuarantineRow
-from iru.storage.knowledge import LABELS, KnowledgeStore, LabelRow
+from iru.storage.knowledge import LABELS, HashRow, KnowledgeStore, LabelRow
 
 _LABEL_COLUMNS = ("platform", "account_id", "label")
 
@@ -83,3 +85,74 @@ def import_labels(file: Path, ws: Workspace) -> None:
     )
     if not rows:
         raise IruError(f"{file}: no usable label rows")
+
+
+@click.group()
+def hashes() -> None:
+    """Known-content hash lists (GIFCT/TCAP-style SHA-256, MD5, PDQ)."""
+
+
+@hashes.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "list_format",
+    type=click.Choice(["auto", *LIST_FORMATS]),
+    default="auto",
+    show_default=True,
+)
+@workspace_command
+def import_hashes(file: Path, list_format: str, ws: Workspace) -> None:
+    """Import a known-content hash list; bad rows are quarantined, the rest kept."""
+    data = _read(file)
+    try:
+        parsed = parse_hash_list(data, list_format, name=str(file), source=file.name)  # type: ignore[arg-type]
+    except (HashListError, ValueError) as exc:
+        raise IruError(str(exc)) from exc
+    rows = [HashRow(e.hash_type, e.value, e.label, e.source, e.created_at) for e in parsed.entries]
+    rejects = [
+        QuarantineRow(
+            str(file.resolve()), f"hashes:{parsed.fmt}", issue.location, issue.reason, b""
+        )
+        for issue in parsed.rejected
+    ]
+    with ws.write_lock("hashes import"):
+        if rejects:
+            ws.database.write_ingest_batch([], rejects)
+        new = KnowledgeStore(ws.database).add_hashes(rows, hashlib.sha256(data).hexdigest())
+    click.echo(
+        f"hash list ({parsed.fmt}): {len(rows):,} read, {new:,} new, "
+        f"{len(rejects):,} quarantined, {len(parsed.skipped):,} skipped"
+    )
+    if not rows:
+        raise IruError(f"{file}: no usable hashes")
+
+
+@click.group()
+def indicators() -> None:
+    """Analysts' indicator rules (versioned TOML or JSON files, see docs/indicators.md)."""
+
+
+@indicators.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_command
+def import_indicators(file: Path, ws: Workspace) -> None:
+    """Import one version of an indicator file; the file is checked whole before storing."""
+    data = _read(file)
+    try:
+        indicator_set = load_indicator_file(file)
+    except IndicatorFileError as exc:
+        raise IruError(str(exc)) from exc
+    with ws.write_lock("indicators import"):
+        try:
+            added = KnowledgeStore(ws.database).add_indicator_set(
+                indicator_set.name,
+                indicator_set.version,
+                hashlib.sha256(data).hexdigest(),
+                len(indicator_set.rules),
+                data.decode("utf-8"),
+            )
+        except ValueError as exc:
+            raise IruError(str(exc)) from exc
+    state = "imported" if added else "already imported"
+    click.echo(f"indicators {indicator_set.label}: {len(indicator_set.rules):,} rules, {state}")

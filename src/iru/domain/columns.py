@@ -71,8 +71,29 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("created_at", _TS),
         ]
     ),
+    # Detector findings on posts and media, partitioned like the item they are about.
+    "signals": pa.schema(
+        [
+            ("platform", pa.string()),
+            ("signal_id", pa.string()),
+            ("detector", pa.string()),
+            ("subject", pa.string()),
+            ("subject_id", pa.string()),
+            ("account_id", pa.string()),
+            ("label", pa.string()),
+            ("score", pa.float64()),
+            ("explanation", pa.string()),
+            ("evidence", pa.string()),  # JSON object
+            ("created_at", _TS),  # when the post or media item was created
+        ]
+    ),
 }
-KEYS = {"posts": "post_id", "media": "media_id", "interactions": "interaction_id"}
+KEYS = {
+    "posts": "post_id",
+    "media": "media_id",
+    "interactions": "interaction_id",
+    "signals": "signal_id",
+}
 
 
 def to_table(records: Sequence[msgspec.Struct], table: str) -> pa.Table:

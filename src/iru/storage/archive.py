@@ -104,6 +104,10 @@ class Archive:
         tmp.rename(folder / name)
         result.new += len(keep)
 
+    def files(self, table: str) -> list[Path]:
+        """Every stored part file of a table, in a stable order."""
+        return sorted((self.root / table).glob("platform=*/day=*/*.parquet"))
+
     def has_rows(self, table: str) -> bool:
         return any((self.root / table).glob("platform=*/day=*/*.parquet"))
 

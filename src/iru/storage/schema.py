@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -115,4 +116,25 @@ labels = Table(
     Column("source", String(200), primary_key=True),
     Column("label", String(32), nullable=False),
     Column("labelled_at", DateTime(timezone=True), nullable=False),
+)
+
+# Detection: which archive files have been scored, and the current view of each account.
+detect_files = Table(
+    "detect_files",
+    metadata,
+    Column("path", String(1024), primary_key=True),  # relative to the archive root
+    Column("signals", Integer, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("platform", String(64), primary_key=True),
+    Column("account_id", String(512), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of one-line reasons
+    Column("signals", Integer, nullable=False),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,1 @@
+"""Detection: signals on posts and media that explain themselves, and account assessment."""
