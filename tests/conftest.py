@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -48,12 +49,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def open_workspace(root: Path, database_url: str = "", **flags: Any) -> Workspace:
+    """A workspace on ``root`` with only the given settings (the environment is not read)."""
+    return Workspace(
+        load_settings(
+            flags={"workspace": str(root), "database_url": database_url, **flags}, environ={}
+        )
+    )
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
-    settings = load_settings(
-        flags={"workspace": str(tmp_path / "ws"), "database_url": database_url}, environ={}
-    )
-    ws = Workspace(settings)
+    ws = open_workspace(tmp_path / "ws", database_url)
     yield ws
     ws.close()
 
@@ -65,6 +72,10 @@ class Iru:
         self.workspace = workspace
         self.database_url = database_url
         self.runner = CliRunner()
+
+    def open(self) -> Workspace:
+        """The same workspace, opened in-process (close it when done)."""
+        return open_workspace(self.workspace, self.database_url)
 
     def env(self) -> dict[str, str]:
         return {"IRU_WORKSPACE": str(self.workspace), "IRU_DATABASE_URL": self.database_url}

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from iru.app import Workspace
-from iru.config import load_settings
 from iru.engine.ingest import IngestReport
 
-from .conftest import DATA, EXAMPLES
+from .conftest import DATA, EXAMPLES, open_workspace
 from .store_snapshot import snapshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -21,12 +20,7 @@ from twarc_fixture import write_twarc_file
 def _ingest(
     root: Path, sources: list[Path], bulk: bool, chunk_mb: int = 1
 ) -> tuple[Workspace, IngestReport]:
-    ws = Workspace(
-        load_settings(
-            flags={"workspace": str(root), "ingest_bulk": bulk, "ingest_chunk_mb": chunk_mb},
-            environ={},
-        )
-    )
+    ws = open_workspace(root, ingest_bulk=bulk, ingest_chunk_mb=chunk_mb)
     report = ws.ingest_engine().run(sources)
     return ws, report
 

@@ -7,19 +7,8 @@ import io
 import json
 from pathlib import Path
 
-from iru.app import Workspace
-from iru.config import load_settings
-
 from .conftest import DATA, EXAMPLES, Iru
 from .store_snapshot import snapshot
-
-
-def open_ws(iru: Iru) -> Workspace:
-    return Workspace(
-        load_settings(
-            flags={"workspace": str(iru.workspace), "database_url": iru.database_url}, environ={}
-        )
-    )
 
 
 def test_ingest_all_examples_then_export_and_stats(iru: Iru) -> None:
@@ -53,12 +42,12 @@ def test_ingest_all_examples_then_export_and_stats(iru: Iru) -> None:
 
 def test_reingesting_changes_nothing(iru: Iru) -> None:
     iru("ingest", str(EXAMPLES), str(DATA / "twitter" / "malformed.jsonl"))
-    ws = open_ws(iru)
+    ws = iru.open()
     before = snapshot(ws)
     ws.close()
     second = iru("ingest", str(EXAMPLES), str(DATA / "twitter" / "malformed.jsonl"))
     assert "accepted 0," in second.output
-    ws = open_ws(iru)
+    ws = iru.open()
     assert snapshot(ws) == before
     ws.close()
 

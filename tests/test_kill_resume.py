@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from iru.app import Workspace
-from iru.config import load_settings
-
+from .conftest import open_workspace
 from .store_snapshot import snapshot
 
 pytestmark = pytest.mark.slow
@@ -57,12 +55,6 @@ def _archive_files(workspace: Path) -> int:
     return sum(1 for _ in (workspace / "archive").rglob("*.parquet"))
 
 
-def _open(workspace: Path, database_url: str) -> Workspace:
-    return Workspace(
-        load_settings(flags={"workspace": str(workspace), "database_url": database_url}, environ={})
-    )
-
-
 @pytest.fixture
 def twarc_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("input") / "stream.jsonl"
@@ -79,7 +71,7 @@ def test_kill_at_any_moment_then_resume_equals_a_clean_run(
     proc = _run(clean, "", twarc_input, bulk=False)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
-    clean_ws = _open(clean, "")
+    clean_ws = open_workspace(clean, "")
     expected = snapshot(clean_ws)
     clean_ws.close()
     assert expected["posts"] and expected["quarantine"]
@@ -101,6 +93,6 @@ def test_kill_at_any_moment_then_resume_equals_a_clean_run(
     proc = _run(killed, database_url, twarc_input, bulk)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
-    killed_ws = _open(killed, database_url)
+    killed_ws = open_workspace(killed, database_url)
     assert snapshot(killed_ws) == expected
     killed_ws.close()

@@ -6,18 +6,13 @@ import json
 from pathlib import Path
 
 from iru.app import Workspace
-from iru.config import load_settings
 from iru.storage.knowledge import KnowledgeStore
 
 from .conftest import Iru
 
 
 def _store(iru: Iru) -> tuple[Workspace, KnowledgeStore]:
-    ws = Workspace(
-        load_settings(
-            flags={"workspace": str(iru.workspace), "database_url": iru.database_url}, environ={}
-        )
-    )
+    ws = iru.open()
     return ws, KnowledgeStore(ws.database)
 
 

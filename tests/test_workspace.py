@@ -6,18 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from iru.app import Workspace, WorkspaceBusy
-from iru.config import load_settings
+from iru.app import WorkspaceBusy
 
-from .conftest import EXAMPLES, Iru
-
-
-def _ws(root: Path) -> Workspace:
-    return Workspace(load_settings(flags={"workspace": str(root)}, environ={}))
+from .conftest import EXAMPLES, Iru, open_workspace
 
 
 def test_a_second_writer_is_told_who_holds_the_workspace(tmp_path: Path) -> None:
-    first, second = _ws(tmp_path / "ws"), _ws(tmp_path / "ws")
+    first, second = open_workspace(tmp_path / "ws"), open_workspace(tmp_path / "ws")
     with (
         first.write_lock("ingest"),
         pytest.raises(WorkspaceBusy, match=r"busy: pid \d+ is running ingest"),
@@ -30,7 +25,7 @@ def test_a_second_writer_is_told_who_holds_the_workspace(tmp_path: Path) -> None
 
 def test_ingest_into_a_busy_workspace_fails_with_one_line(tmp_path: Path) -> None:
     iru = Iru(tmp_path / "ws", "")
-    holder = _ws(tmp_path / "ws")
+    holder = open_workspace(tmp_path / "ws")
     with holder.write_lock("ingest"):
         result = iru("ingest", str(EXAMPLES / "jsonl"), ok=False)
     assert result.exit_code == 1

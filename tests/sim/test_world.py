@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iru.app import Workspace
-from iru.config import load_settings
 from iru.sim.calibration import calibration_report
 from iru.sim.config import PlatformModel, Role, WorldConfig
 from iru.sim.content import ContentGenerator
@@ -19,6 +17,8 @@ from iru.sim.output import simulate
 from iru.sim.population import PopulationBuilder
 from iru.sim.vocabulary import generate_vocabulary
 from iru.sim.world import World
+
+from ..conftest import open_workspace
 
 # Platforms here suspend more than the census saw, so that a 4-day world has returns to check.
 SMALL = WorldConfig(
@@ -84,7 +84,7 @@ def test_same_seed_gives_byte_identical_output(world_dir: Path, tmp_path: Path) 
 def test_every_output_file_is_ingested_with_nothing_quarantined(
     world_dir: Path, tmp_path: Path
 ) -> None:
-    ws = Workspace(load_settings(flags={"workspace": str(tmp_path / "ws")}, environ={}))
+    ws = open_workspace(tmp_path / "ws")
     inputs = [
         world_dir / "twitter",
         world_dir / "telegram",
