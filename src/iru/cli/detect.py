@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from iru.app import Workspace
@@ -14,9 +17,22 @@ from iru.cli.common import workspace_command
 @workspace_command
 def detect(ws: Workspace) -> None:
     """Run every configured detector on new posts and media; update account assessments."""
-    with ws.write_lock("detect"):
+    with (
+        ws.write_lock("detect"),
+        Progress(
+            TextColumn("[bold]detecting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("archive files"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            disable=not (ws.settings["progress"] and sys.stderr.isatty()),
+        ) as progress,
+    ):
+        task = progress.add_task("files", total=None)
         engine = ws.detect_engine()
-        report = engine.run()
+        report = engine.run(lambda done, total: progress.update(task, completed=done, total=total))
     table = Table(title="detect")
     table.add_column("figure")
     table.add_column("value", justify="right")
