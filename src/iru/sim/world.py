@@ -9,8 +9,9 @@ Everything is drawn from one seeded generator: same config, same world.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -104,24 +105,29 @@ class World:
         else:
             host = "social.example" if index % 2 else "mastodon.example"
             account_id = f"https://{host}/users/{account.handle}"
-        twin = SimAccount(
-            index=index,
-            actor_id=account.actor_id,
+        return self._derive(
+            account,
             platform=platform,
             account_id=account_id,
-            handle=account.handle,
-            display_name=account.display_name,
-            bio=account.bio,
-            lang=account.lang,
-            role=account.role,
             followers=max(1, account.followers // 4),
             following=account.following // 4,
             rate=account.rate * (0.3 if platform == "telegram" else 0.5),
-            created_at=account.created_at,
-            image_seed=account.image_seed,
         )
-        self.accounts.append(twin)
-        return twin
+
+    def _derive(self, account: SimAccount, **changes: Any) -> SimAccount:
+        """A new account of the same actor: its identity copied, its state fresh."""
+        fresh: dict[str, Any] = {
+            "index": len(self.accounts),
+            "active": True,
+            "suspended_day": None,
+            "posts": 0,
+            "predecessor": None,
+            "generation": 0,
+            "root": -1,
+        }
+        new = replace(account, **(fresh | changes))
+        self.accounts.append(new)
+        return new
 
     # -- the day ----------------------------------------------------------------------------
 
@@ -218,29 +224,19 @@ class World:
             account_id = f"channel{1_500_000_000 + index * 7 + int(rng.integers(0, 7))}"
         else:
             account_id = old.account_id.rsplit("/", 1)[0] + "/" + handle
-        new = SimAccount(
-            index=index,
-            actor_id=old.actor_id,
-            platform=old.platform,
+        return self._derive(
+            old,
             account_id=account_id,
             handle=handle,
-            display_name=old.display_name,
             bio=old.bio if rng.random() < 0.5 else self.content.bio(rng, old.lang, old.role.value),
-            lang=old.lang,
-            role=old.role,
             followers=max(1, round(old.followers * self.config.follower_retention)),
-            following=old.following,
-            rate=old.rate,
             created_at=start + timedelta(seconds=float(rng.uniform(0, 3600))),
             # The same picture, or (one time in three) a re-saved near-duplicate of it.
-            image_seed=old.image_seed,
             image_variant=old.image_variant + (0 if rng.random() < 0.67 else 1),
             root=old.origin,
             predecessor=old.account_id,
             generation=old.generation + 1,
         )
-        self.accounts.append(new)
-        return new
 
     def resolve(self, follower: int, followee: int) -> int | None:
         """Whom ``follower`` follows now in place of ``followee`` (a return keeps part of them)."""
