@@ -137,4 +137,43 @@ assessments = Table(
     Column("reasons", Text, nullable=False),  # JSON list of one-line reasons
     Column("signals", Integer, nullable=False),
     Column("assessed_at", DateTime(timezone=True), nullable=False),
+    # The classifier version that produced the score ("" for the rules-only assessor).
+    Column("model", String(64), nullable=False, server_default=""),
+)
+
+# Known propaganda texts, for near-duplicate matching (MinHash LSH).
+known_texts = Table(
+    "known_texts",
+    metadata,
+    Column("text_sha256", String(64), primary_key=True),  # of the text as imported
+    Column("text", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("list_sha256", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+# Trained account classifiers: the version, where its file is, what it was trained on.
+models = Table(
+    "models",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("path", String(1024), nullable=False),  # relative to the workspace
+    Column("sha256", String(64), nullable=False),  # of the model file
+    Column("card", Text, nullable=False),  # JSON: training data summary, metrics, parameters
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+)
+
+# A new account linked to a suspended one it is suspected to replace.
+resurgence_links = Table(
+    "resurgence_links",
+    metadata,
+    Column("platform", String(64), primary_key=True),
+    Column("account_id", String(512), primary_key=True),  # the new account
+    Column("predecessor_id", String(512), primary_key=True),  # the account it replaces
+    Column("confidence", Float, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON: feature -> strength
+    Column("explanation", Text, nullable=False),
+    Column("first_post_at", DateTime(timezone=True)),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
 )
