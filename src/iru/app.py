@@ -19,12 +19,15 @@ from iru.detect.hashlists import KnownHashEntry, KnownHashList
 from iru.detect.indicators import IndicatorDetector, IndicatorSet
 from iru.detect.known_media import KnownMediaDetector
 from iru.detect.language import LanguageDetector
+from iru.engine.accounts import AccountReader
+from iru.engine.assess import AccountAssessor
 from iru.engine.detect import DetectEngine
 from iru.engine.ingest import IngestEngine
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.database import Database
 from iru.storage.knowledge import KnowledgeStore
+from iru.storage.models import ModelStore, current_labels
 
 
 def latest_indicator_sets(rows: list[dict[str, Any]]) -> list[IndicatorSet]:
@@ -90,18 +93,46 @@ class Workspace:
             found.append(KnownMediaDetector(KnownHashList(entries=entries, path="workspace")))
         for indicator_set in latest_indicator_sets(knowledge.indicator_sets()):
             found.append(IndicatorDetector(indicator_set))
+        if known_texts := [(row["label"], row["text"]) for row in knowledge.texts()]:
+            from iru.detect.near_duplicate import NearDuplicateTextDetector
+
+            found.append(NearDuplicateTextDetector(known_texts))
         empty = Batch()
         return [detector.fit(empty) for detector in found]
 
+    @property
+    def media_dir(self) -> Path:
+        configured = self.settings["media_dir"]
+        return Path(configured) if configured else self.root / "media"
+
+    def models(self) -> ModelStore:
+        return ModelStore(self.database, self.root)
+
+    def account_reader(self) -> AccountReader:
+        return AccountReader(
+            self.database, self.archive, window_days=self.settings["graph_window_days"]
+        )
+
     def detect_engine(self) -> DetectEngine:
+        """The detection engine, with the newest trained model when there is one."""
+        store = DetectionStore(self.database)
+        models = self.models()
+        latest = models.latest()
+        assessor = AccountAssessor(
+            self.account_reader(),
+            store,
+            current_labels(self.database),
+            threshold=self.settings["detect_threshold"],
+            model=models.load(latest) if latest is not None else None,
+            media_dir=self.media_dir,
+        )
         return DetectEngine(
             self.archive,
-            DetectionStore(self.database),
+            store,
             self.detectors(),
             threshold=self.settings["detect_threshold"],
-            media_dir=Path(self.settings["media_dir"])
-            if self.settings["media_dir"]
-            else self.root / "media",
+            media_dir=self.media_dir,
+            assessor=assessor,
         )
 
     def ingest_engine(self) -> IngestEngine:

@@ -88,6 +88,19 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "train_embeddings",
+        False,
+        "Add multilingual sentence embeddings (USE v3) of bio and posts to the account "
+        "classifier's features; slower, helps when few labels cover many languages.",
+        bool,
+    ),
+    Setting(
+        "graph_window_days",
+        30.0,
+        "Days of interactions, back from the newest, in the graph that network evidence uses.",
+        float,
+    ),
+    Setting(
         "progress",
         True,
         "Show progress bars on long work (off when output is not a terminal).",

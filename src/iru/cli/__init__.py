@@ -16,6 +16,7 @@ from iru.cli.quarantine import quarantine
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
 from iru.cli.stats import stats
+from iru.cli.train import train
 from iru.config import debug_enabled
 
 
@@ -31,6 +32,7 @@ for command in (
     hashes,
     indicators,
     label,
+    train,
     detect,
     quarantine,
     stats,

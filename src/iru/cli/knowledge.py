@@ -16,8 +16,9 @@ from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
 from iru.detect.hashlists import LIST_FORMATS, HashListError, parse_hash_list
 from iru.detect.indicators import IndicatorFileError, load_indicator_file
+from iru.detect.known_texts import TEXTS_FORMAT, looks_like_known_texts, parse_known_texts
 from iru.storage.database import QuarantineRow
-from iru.storage.knowledge import LABELS, HashRow, KnowledgeStore, LabelRow
+from iru.storage.knowledge import LABELS, HashRow, KnowledgeStore, LabelRow, TextRow
 
 _LABEL_COLUMNS = ("platform", "account_id", "label")
 
@@ -89,7 +90,7 @@ def import_labels(file: Path, ws: Workspace) -> None:
 
 @click.group()
 def hashes() -> None:
-    """Known-content hash lists (GIFCT/TCAP-style SHA-256, MD5, PDQ)."""
+    """Known-content hash lists (GIFCT/TCAP-style SHA-256, MD5, PDQ) and known-text lists."""
 
 
 @hashes.command("import")
@@ -97,14 +98,17 @@ def hashes() -> None:
 @click.option(
     "--format",
     "list_format",
-    type=click.Choice(["auto", *LIST_FORMATS]),
+    type=click.Choice(["auto", *LIST_FORMATS, TEXTS_FORMAT]),
     default="auto",
     show_default=True,
 )
 @workspace_command
 def import_hashes(file: Path, list_format: str, ws: Workspace) -> None:
-    """Import a known-content hash list; bad rows are quarantined, the rest kept."""
+    """Import a known-content hash list or known-text list; bad rows are quarantined, the rest kept."""
     data = _read(file)
+    if list_format == TEXTS_FORMAT or (list_format == "auto" and looks_like_known_texts(data)):
+        _import_texts(file, data, ws)
+        return
     try:
         parsed = parse_hash_list(data, list_format, name=str(file), source=file.name)  # type: ignore[arg-type]
     except (HashListError, ValueError) as exc:
@@ -126,6 +130,28 @@ def import_hashes(file: Path, list_format: str, ws: Workspace) -> None:
     )
     if not rows:
         raise IruError(f"{file}: no usable hashes")
+
+
+def _import_texts(file: Path, data: bytes, ws: Workspace) -> None:
+    """Import a ``texts-jsonl`` list of known texts (for the near-duplicate-text detector)."""
+    parsed = parse_known_texts(data, source=file.name)
+    rows = [TextRow(e.text, e.label, e.source) for e in parsed.entries]
+    rejects = [
+        QuarantineRow(
+            str(file.resolve()), f"hashes:{parsed.fmt}", issue.location, issue.reason, issue.raw
+        )
+        for issue in parsed.rejected
+    ]
+    with ws.write_lock("hashes import"):
+        if rejects:
+            ws.database.write_ingest_batch([], rejects)
+        new = KnowledgeStore(ws.database).add_texts(rows, hashlib.sha256(data).hexdigest())
+    click.echo(
+        f"known texts ({parsed.fmt}): {len(rows):,} read, {new:,} new, "
+        f"{len(rejects):,} quarantined, {len(parsed.skipped):,} skipped"
+    )
+    if not rows:
+        raise IruError(f"{file}: no usable known texts")
 
 
 @click.group()

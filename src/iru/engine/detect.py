@@ -22,6 +22,7 @@ from iru.detect.assess import AccountSignal, assess_accounts
 from iru.detect.base import Batch, Detector, Signal
 from iru.domain import Media, MediaKind, Post
 from iru.domain.columns import SCHEMAS
+from iru.engine.assess import AccountAssessor
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 
@@ -34,6 +35,8 @@ class DetectReport:
     signals: dict[str, int] = field(default_factory=dict)  # per detector
     accounts_assessed: int = 0
     supporters: int = 0
+    model: str = ""  # the classifier version used ("" when none is trained)
+    links: int = 0  # resurgence links found in this run
 
 
 def _posts(table: pa.Table) -> list[Post]:
@@ -55,14 +58,17 @@ class DetectEngine:
         archive: Archive,
         store: DetectionStore,
         detectors: Sequence[Detector],
+        *,
         threshold: float,
         media_dir: Path | None = None,
+        assessor: AccountAssessor | None = None,
     ) -> None:
         self.media_dir = media_dir
         self.archive = archive
         self.store = store
         self.detectors = detectors
         self.threshold = threshold
+        self.assessor = assessor
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> DetectReport:
         report = DetectReport()
@@ -78,7 +84,14 @@ class DetectEngine:
             touched |= self._score_file(path, report)
             if progress is not None:
                 progress(number, len(pending))
-        if touched:
+        if self.assessor is not None and (touched or self.assessor.model is not None):
+            signals = self.assessor.reader.signal_rows(sorted(touched))
+            assessed = self.assessor.run(touched, signals)
+            report.accounts_assessed = assessed.saved
+            report.supporters = assessed.supporters
+            report.links = len(assessed.links)
+            report.model = self.assessor.model.version if self.assessor.model else ""
+        elif touched:
             assessments = assess_accounts(self._signals_of(touched), self.threshold)
             report.accounts_assessed = self.store.save_assessments(assessments)
             report.supporters = sum(1 for a in assessments if a.label == "supporter")

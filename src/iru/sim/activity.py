@@ -72,6 +72,7 @@ class DayActivity:
         self.media_files: list[MediaFile] = []
         self.release_media: dict[str, list[MediaFile]] = {}
         self.releases: list[tuple[datetime, Release, SimAccount]] = []
+        self.release_texts: dict[str, str] = {}  # release id -> text of its earliest post
         self._seq = 0
         self._counters: dict[str, int] = {}
         self._draws: Iterator[float] = iter(())
@@ -394,6 +395,7 @@ class DayActivity:
             media_files=self.media_files,
             releases=[r for _, r, _ in self.releases],
             events=[],
+            release_texts=self.release_texts,
             supporter_posts=sum(
                 1
                 for post in self.out["twitter"].posts
@@ -404,12 +406,15 @@ class DayActivity:
     def _publish(self, when: datetime, release: Release, poster: SimAccount) -> None:
         """An outlet's release: on Twitter by a ringleader, and on every ringleader channel."""
         original = self.release_media[release.release_id][0]
+        posts: list[Post] = []
         if poster.active:
-            self._emit(
-                poster,
-                when,
-                self.content.propaganda(self.rng, poster.lang, release),
-                media=original,
+            posts.append(
+                self._emit(
+                    poster,
+                    when,
+                    self.content.propaganda(self.rng, poster.lang, release),
+                    media=original,
+                )
             )
         for channel in self.world.accounts:
             if (
@@ -418,12 +423,16 @@ class DayActivity:
                 and channel.active
             ):
                 text = self.content.propaganda(self.rng, channel.lang, release)
-                self._emit(
-                    channel,
-                    when + timedelta(seconds=float(self.rng.uniform(0, 900))),
-                    text,
-                    media=original,
+                posts.append(
+                    self._emit(
+                        channel,
+                        when + timedelta(seconds=float(self.rng.uniform(0, 900))),
+                        text,
+                        media=original,
+                    )
                 )
+        if posts:  # the release as the outlet first put it out (a known text for the unit)
+            self.release_texts[release.release_id] = min(posts, key=lambda p: p.created_at).text
 
     def _shout_outs(self) -> None:
         """Friends of a returned account announce its new handle on its first day."""

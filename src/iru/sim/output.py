@@ -9,6 +9,7 @@ Layout under ``--out``::
     media/<media id>.png                      release images and their edited copies
     avatars/<seed>-<variant>.png              profile pictures of accounts that resurged
     hashes/known-content.{csv,json,txt}       part of the releases as a known-content list
+    hashes/known-texts.jsonl                  those releases' texts as first posted (texts-jsonl)
     ground_truth.csv                          every account: role, label, actor, predecessor
     ground_truth_markers.json                 the world's marker vocabulary (for evaluation only)
     world.json                                the manifest: config, counts, files and their SHA-256
@@ -76,6 +77,7 @@ class WorldWriter:
         self.out = out
         self.summary = WorldSummary()
         self.known: list[KnownHash] = []
+        self.known_texts: dict[str, str] = {}  # text -> label, in release order
         self._children: list[Child] = []
 
     def _fork(self, work: Callable[[], None]) -> Child:
@@ -153,17 +155,25 @@ class WorldWriter:
             )
             self._record(relative)
         # Part of each day's releases becomes known content (what a hash-sharing list holds).
+        labels: dict[str, str] = {}
         for media in day.media_files:
             if media.kind in ("original", "crop") and int(media.sha256[:2], 16) < 154:
+                label = f"terrorist-content/{media.release_id.split('-')[0]}"
+                labels[media.release_id] = label
                 self.known.append(
                     KnownHash(
                         sha256=media.sha256,
                         md5=media.md5,
                         pdq=media.pdq,
-                        label=f"terrorist-content/{media.release_id.split('-')[0]}",
+                        label=label,
                         created_at=observed,
                     )
                 )
+        # ... and the same releases' texts, as the outlet first posted them.
+        for release in day.releases:
+            text = day.release_texts.get(release.release_id)
+            if text is not None and release.release_id in labels:
+                self.known_texts.setdefault(text, labels[release.release_id])
         counts["releases"] = len(day.releases)
         counts["events"] = _event_counts(day)
         self.summary.days.append(counts)
@@ -225,6 +235,11 @@ class WorldWriter:
             (self.out / "hashes").mkdir(parents=True, exist_ok=True)
             write_hash_list(self.known, self.out / relative, fmt)
             self._record(relative)
+        texts = (
+            _json_line({"label": label, "source": "iru-sim", "text": text})
+            for text, label in self.known_texts.items()
+        )
+        self._put("hashes/known-texts.jsonl", b"".join(texts))
         self._put("ground_truth.csv", ground_truth_csv(world).encode("utf-8"))
         markers = {"seed": world.config.seed, "markers": sorted(world.vocabulary.all_markers())}
         self._put("ground_truth_markers.json", _json(markers))
@@ -340,6 +355,10 @@ def _config_dict(config: WorldConfig) -> dict[str, Any]:
 
 def _json(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _json_line(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def simulate(

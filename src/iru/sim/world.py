@@ -55,6 +55,7 @@ class DayOutput:
     releases: list[Release]
     events: list[ModerationEvent]
     supporter_posts: int = 0  # on Twitter, the census's measure
+    release_texts: dict[str, str] = field(default_factory=dict)  # release id -> first post's text
 
 
 class World:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from iru.detect.assess import Assessment
+from iru.detect.resurgence import ResurgenceLink
 from iru.storage.database import Database
-from iru.storage.schema import assessments, detect_files
+from iru.storage.schema import assessments, detect_files, resurgence_links
 
 _CHUNK = 500
 
@@ -35,8 +36,15 @@ class DetectionStore:
         with self.database.engine.begin() as conn:
             conn.execute(stmt)
 
-    def save_assessments(self, rows: Iterable[Assessment]) -> int:
+    def save_assessments(
+        self,
+        rows: Iterable[Assessment],
+        model: str = "",
+        local: Mapping[tuple[str, str], float] | None = None,
+    ) -> int:
+        """Upsert assessments made by ``model`` ("" for rules only), with their local scores."""
         now = datetime.now(UTC)
+        local = local or {}
         values = [
             {
                 "platform": a.platform,
@@ -46,6 +54,8 @@ class DetectionStore:
                 "reasons": json.dumps(a.reasons, ensure_ascii=False),
                 "signals": a.signals,
                 "assessed_at": now,
+                "model": model,
+                "local_score": local.get((a.platform, a.account_id)),
             }
             for a in rows
         ]
@@ -57,11 +67,57 @@ class DetectionStore:
                     index_elements=[assessments.c.platform, assessments.c.account_id],
                     set_={
                         c: stmt.excluded[c]
-                        for c in ("score", "label", "reasons", "signals", "assessed_at")
+                        for c in (
+                            "score",
+                            "label",
+                            "reasons",
+                            "signals",
+                            "assessed_at",
+                            "model",
+                            "local_score",
+                        )
                     },
                 )
                 conn.execute(stmt)
         return len(values)
+
+    def save_links(self, links: Iterable[ResurgenceLink]) -> int:
+        """Upsert resurgence links (a link found again keeps its first ``linked_at``)."""
+        now = datetime.now(UTC)
+        values = [
+            {
+                "platform": link.platform,
+                "account_id": link.account_id,
+                "predecessor_id": link.predecessor_id,
+                "confidence": link.confidence,
+                "evidence": json.dumps(link.evidence, sort_keys=True),
+                "explanation": link.explanation,
+                "first_post_at": link.first_post_at,
+                "linked_at": now,
+            }
+            for link in links
+        ]
+        insert = self.database.dialect_insert()
+        with self.database.engine.begin() as conn:
+            for start in range(0, len(values), _CHUNK):
+                stmt = insert(resurgence_links).values(values[start : start + _CHUNK])
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[
+                        resurgence_links.c.platform,
+                        resurgence_links.c.account_id,
+                        resurgence_links.c.predecessor_id,
+                    ],
+                    set_={c: stmt.excluded[c] for c in ("confidence", "evidence", "explanation")},
+                )
+                conn.execute(stmt)
+        return len(values)
+
+    def links(self) -> list[dict[str, Any]]:
+        with self.database.engine.connect() as conn:
+            query = select(resurgence_links).order_by(
+                resurgence_links.c.platform, resurgence_links.c.account_id
+            )
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def by_account(self) -> dict[tuple[str, str], dict[str, Any]]:
         with self.database.engine.connect() as conn:

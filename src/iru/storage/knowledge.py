@@ -1,4 +1,4 @@
-"""What the unit knows beyond the posts: known-content hashes, indicator files, labels.
+"""What the unit knows beyond the posts: known-content hashes and texts, indicator files, labels.
 
 Each import is idempotent: the same list, file or label read twice is stored once,
 and a label imported again with another value replaces the old one for its source.
@@ -6,6 +6,7 @@ and a label imported again with another value replaces the old one for its sourc
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from iru.storage.database import Database
-from iru.storage.schema import indicator_sets, known_hashes, labels
+from iru.storage.schema import indicator_sets, known_hashes, known_texts, labels
 
 LABELS = ("supporter", "not_supporter")
 _CHUNK = 500
@@ -27,6 +28,13 @@ class HashRow:
     label: str
     source: str
     created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TextRow:
+    text: str
+    label: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,50 @@ class KnowledgeStore:
                 select(known_hashes.c.hash_type, func.count()).group_by(known_hashes.c.hash_type)
             )
             return {str(t): int(n) for t, n in rows}
+
+    def add_texts(self, rows: Sequence[TextRow], list_sha256: str) -> int:
+        """Store known texts, keyed by the SHA-256 of the text; returns how many were new.
+
+        A text already stored (from this list or another) keeps its first label and source.
+        """
+        now = datetime.now(UTC)
+        values: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            key = hashlib.sha256(r.text.encode("utf-8")).hexdigest()
+            values.setdefault(
+                key,
+                {
+                    "text_sha256": key,
+                    "text": r.text,
+                    "label": r.label,
+                    "source": r.source,
+                    "list_sha256": list_sha256,
+                    "imported_at": now,
+                },
+            )
+        unique = list(values.values())
+        insert = self.database.dialect_insert()
+        new = 0
+        with self.database.engine.begin() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                stmt = (
+                    insert(known_texts)
+                    .values(unique[start : start + _CHUNK])
+                    .on_conflict_do_nothing(index_elements=[known_texts.c.text_sha256])
+                    .returning(known_texts.c.text_sha256)
+                )
+                new += len(conn.execute(stmt).all())
+        return new
+
+    def texts(self) -> list[dict[str, Any]]:
+        """Every known text, in a stable order (by label, then text hash)."""
+        with self.database.engine.connect() as conn:
+            query = select(known_texts).order_by(known_texts.c.label, known_texts.c.text_sha256)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def text_count(self) -> int:
+        with self.database.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(known_texts)).scalar_one())
 
     def add_indicator_set(
         self, name: str, version: str, sha256: str, rules: int, content: str

@@ -139,6 +139,8 @@ assessments = Table(
     Column("assessed_at", DateTime(timezone=True), nullable=False),
     # The classifier version that produced the score ("" for the rules-only assessor).
     Column("model", String(64), nullable=False, server_default=""),
+    # The model's probability from the account's own content alone, before the network.
+    Column("local_score", Float),
 )
 
 # Known propaganda texts, for near-duplicate matching (MinHash LSH).

@@ -1,0 +1,301 @@
+"""Account assessment after the post detectors: model, network, labels and resurgence, stored.
+
+Without a trained model, the touched accounts are assessed from their signals alone
+(:func:`iru.detect.assess.assess_accounts`). With one, every account gets the
+model's local probability (recomputed for accounts with new posts, and for all
+when the model version changes), evidence is propagated over the interaction graph
+of the window, analysts' labels are applied as fixed seeds, and new accounts linked
+to suspended supporters inherit their predecessor's assessment. Only accounts whose
+view changed are written back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from iru.detect.assess import AccountSignal, Assessment, assess_accounts
+from iru.detect.classifier import AccountModel
+from iru.detect.features import AccountDocument
+from iru.detect.propagation import RELATION_WORDS, InteractionGraph, supporter_contacts
+from iru.detect.resurgence import Mention, Profile, ResurgenceLink, ResurgenceLinker, avatar_hashes
+from iru.engine.accounts import AccountReader
+from iru.storage.assessments import DetectionStore
+
+LINK_WINDOW_DAYS = 30.0
+_CHANGED = 1e-3
+
+
+@dataclass(slots=True)
+class AssessReport:
+    accounts: int = 0
+    recomputed: int = 0
+    saved: int = 0
+    supporters: int = 0
+    links: list[ResurgenceLink] = field(default_factory=list)
+
+
+def _words_reason(towards: list[str], against: list[str], score: float) -> str | None:
+    if score >= 0.5 and towards:
+        return "writes like labelled supporters: " + ", ".join(f"'{w}'" for w in towards)
+    if score < 0.5 and against:
+        return "writes like labelled non-supporters: " + ", ".join(f"'{w}'" for w in against)
+    return None
+
+
+class AccountAssessor:
+    """Assesses accounts of one workspace and stores the result."""
+
+    def __init__(
+        self,
+        reader: AccountReader,
+        store: DetectionStore,
+        labels: dict[tuple[str, str], str],
+        *,
+        threshold: float,
+        model: AccountModel | None = None,
+        media_dir: Path | None = None,
+        linker: ResurgenceLinker | None = None,
+    ) -> None:
+        self.reader = reader
+        self.store = store
+        self.labels = labels
+        self.threshold = threshold
+        self.model = model
+        self.media_dir = media_dir
+        self.linker = linker or ResurgenceLinker()
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def run(self, touched: set[tuple[str, str]], signals: Sequence[AccountSignal]) -> AssessReport:
+        report = AssessReport()
+        if self.model is None:
+            self._rules_only(touched, signals, report)
+            return report
+        keys = self.reader.keys()
+        index = {key: i for i, key in enumerate(keys)}
+        graph = self.reader.graph(keys)
+        stored = self.store.by_account()
+        version = self.model.version
+        recompute = [
+            k
+            for k in keys
+            if k in touched
+            or k not in stored
+            or stored[k].get("model") != version
+            or stored[k].get("local_score") is None
+        ]
+        local = np.array(
+            [float(stored[k]["local_score"] or 0.0) if k in stored else 0.0 for k in keys]
+        )
+        for docs in self.reader.documents(recompute):
+            for doc, p in zip(docs, self.model.local_scores(docs), strict=True):
+                local[index[doc.key]] = p
+        report.recomputed = len(recompute)
+        seeds = np.full(len(keys), np.nan)
+        for key, label in self.labels.items():
+            if key in index:
+                seeds[index[key]] = 1.0 if label == "supporter" else 0.0
+        final = self.model.propagate(graph, local, seeds).final
+        final = np.where(np.isnan(seeds), final, seeds)
+        links = self._link(keys, graph, final)
+        for link in links:
+            i, j = (
+                index[(link.platform, link.account_id)],
+                index[(link.platform, link.predecessor_id)],
+            )
+            if np.isnan(seeds[i]):
+                final[i] = max(final[i], link.confidence * final[j])
+        report.links = links
+        changed = set(recompute)
+        for k in keys:
+            before = stored.get(k)
+            p = float(final[index[k]])
+            if (
+                before is None
+                or abs(float(before["score"]) - p) > _CHANGED
+                or (before["label"] == "supporter") != (p >= self.threshold)
+            ):
+                changed.add(k)
+        link_of = {(lk.platform, lk.account_id): lk for lk in links}
+        supporter = final >= 0.5
+        results: list[Assessment] = []
+        for docs in self.reader.documents(sorted(changed)):
+            rules = {
+                (a.platform, a.account_id): a
+                for a in assess_accounts(
+                    self.reader.signal_rows([d.key for d in docs]), self.threshold
+                )
+            }
+            for doc, (towards, against) in zip(docs, self._words(docs), strict=True):
+                i = index[doc.key]
+                reasons = self._reasons(
+                    doc.key,
+                    float(final[i]),
+                    graph,
+                    i,
+                    supporter,
+                    rules.get(doc.key),
+                    link_of.get(doc.key),
+                    towards,
+                    against,
+                )
+                rule = rules.get(doc.key)
+                results.append(
+                    Assessment(
+                        platform=doc.platform,
+                        account_id=doc.account_id,
+                        score=round(float(final[i]), 6),
+                        label="supporter" if final[i] >= self.threshold else "not_supporter",
+                        reasons=reasons,
+                        signals=rule.signals if rule is not None else 0,
+                    )
+                )
+        locals_ = {
+            (a.platform, a.account_id): float(local[index[(a.platform, a.account_id)]])
+            for a in results
+        }
+        report.saved = self.store.save_assessments(results, model=version, local=locals_)
+        self.store.save_links(links)
+        report.accounts = len(keys)
+        report.supporters = int(np.sum(final >= self.threshold))
+        return report
+
+    def _words(self, docs: list[AccountDocument]) -> list[tuple[list[str], list[str]]]:
+        assert self.model is not None
+        return [self.model.words(doc) for doc in docs]
+
+    def _reasons(  # noqa: PLR0917 - one account's facts, in the order they are read
+        self,
+        key: tuple[str, str],
+        score: float,
+        graph: InteractionGraph,
+        node: int,
+        supporter: np.ndarray,
+        rules: Assessment | None,
+        link: ResurgenceLink | None,
+        towards: list[str],
+        against: list[str],
+    ) -> list[str]:
+        reasons: list[str] = []
+        label = self.labels.get(key)
+        if label is not None:
+            reasons.append(f"analyst label: {label}")
+        if link is not None:
+            reasons.append(link.explanation)
+        if rules is not None:
+            reasons += rules.reasons[:2]
+        said = _words_reason(towards, against, score)
+        if said:
+            reasons.append(said)
+        for kind, direction, n in supporter_contacts(graph, supporter, node)[:2]:
+            reasons.append(f"{RELATION_WORDS[(kind, direction)]} {n} supporter account(s)")
+        return reasons
+
+    # -- without a model --------------------------------------------------------------------------
+
+    def _rules_only(
+        self, touched: set[tuple[str, str]], signals: Sequence[AccountSignal], report: AssessReport
+    ) -> None:
+        results = assess_accounts(signals, self.threshold)
+        for a in results:
+            label = self.labels.get((a.platform, a.account_id))
+            if label is not None:
+                a.score = 1.0 if label == "supporter" else 0.0
+                a.label = label
+                a.reasons.insert(0, f"analyst label: {label}")
+        report.saved = self.store.save_assessments(results, model="", local={})
+        report.accounts = len(results)
+        report.recomputed = len(results)
+        report.supporters = sum(1 for a in results if a.label == "supporter")
+
+    # -- resurgence -----------------------------------------------------------------------------
+
+    def _avatar(self, url: str | None) -> tuple[str | None, str | None]:
+        if not url or self.media_dir is None:
+            return (None, None)
+        path_part = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+        for candidate in (
+            self.media_dir / path_part,
+            self.media_dir / path_part.rsplit("/", 1)[-1],
+        ):
+            if candidate.is_file():
+                return avatar_hashes(candidate.read_bytes())
+        return (None, None)
+
+    def _link(
+        self, keys: list[tuple[str, str]], graph: InteractionGraph, final: np.ndarray
+    ) -> list[ResurgenceLink]:
+        newest = self.reader.newest_post_at()
+        if newest is None:
+            return []
+        activity = self.reader.activity()
+        horizon = newest - timedelta(days=LINK_WINDOW_DAYS)
+        supporters = {k for k, p in zip(keys, final, strict=True) if p >= self.threshold}
+        fresh = [
+            k
+            for k in keys
+            if k not in supporters
+            and k not in self.labels
+            and k in activity
+            and activity[k][0] >= horizon
+        ]
+        profiles = self.reader.profiles([*supporters, *fresh])
+        fresh = [
+            k
+            for k in fresh
+            if (profiles.get(k, {}).get("created_at") or activity[k][0]).replace(tzinfo=UTC)
+            >= horizon
+        ]
+        if not fresh or not supporters:
+            return []
+        audience = self._audiences(graph)
+        made = {
+            k: self._profile(k, profiles.get(k, {}), activity.get(k), audience.get(k))
+            for k in [*supporters, *fresh]
+        }
+        handles = {k[1]: (profiles.get(k, {}).get("handle") or "") for k in made}
+        mentions = [
+            Mention(platform, author, handles.get(target, target).lstrip("@"), post_id, when)
+            for platform, author, target, post_id, when in self.reader.mentions(horizon)
+        ]
+        return self.linker.link(
+            [made[k] for k in sorted(supporters)], [made[k] for k in sorted(fresh)], mentions
+        )
+
+    def _audiences(self, graph: InteractionGraph) -> dict[tuple[str, str], frozenset[str]]:
+        found: dict[tuple[str, str], set[str]] = {}
+        for matrix in graph.matrices.values():
+            coo = matrix.tocoo()
+            for src, dst in zip(coo.row, coo.col, strict=True):
+                found.setdefault(graph.keys[dst], set()).add(graph.keys[src][1])
+        return {k: frozenset(v) for k, v in found.items()}
+
+    def _profile(
+        self,
+        key: tuple[str, str],
+        profile: dict[str, object],
+        span: tuple[datetime, datetime] | None,
+        audience: frozenset[str] | None,
+    ) -> Profile:
+        pdq, phash = self._avatar(profile.get("profile_image_url"))  # type: ignore[arg-type]
+        created = profile.get("created_at")
+        return Profile(
+            platform=key[0],
+            account_id=key[1],
+            handle=str(profile.get("handle") or ""),
+            bio=str(profile.get("description") or ""),
+            created_at=created.replace(tzinfo=UTC) if isinstance(created, datetime) else None,
+            first_post_at=span[0] if span else None,
+            last_post_at=span[1] if span else None,
+            avatar_pdq=pdq,
+            avatar_phash=phash,
+            audience=audience or frozenset(),
+        )
+
+
+__all__ = ["LINK_WINDOW_DAYS", "AccountAssessor", "AssessReport"]
