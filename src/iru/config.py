@@ -83,8 +83,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "detect_threshold",
+        0.5,
+        "Account probability at or above which detection labels an account a supporter "
+        "(the more likely class).",
+        float,
+    ),
+    Setting(
+        "referral_threshold",
         0.8,
-        "Account score at or above which detection labels an account a supporter.",
+        "Account probability at or above which an account may be put forward for referral; "
+        "benchmarks report precision here.",
         float,
     ),
     Setting(

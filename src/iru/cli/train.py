@@ -44,7 +44,7 @@ def train(seed: int, embeddings: bool | None, ws: Workspace) -> None:
             store.next_version(), AccountFeaturizer(embeddings=use_embeddings), seed=seed
         )
         try:
-            card = model.train(docs, graph, labels, threshold=ws.settings["detect_threshold"])
+            card = model.train(docs, graph, labels, threshold=ws.settings["referral_threshold"])
         except TrainingError as exc:
             raise IruError(str(exc)) from exc
         card["unmatched_labels"] = len(set(labels) - set(keys))

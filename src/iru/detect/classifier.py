@@ -29,6 +29,8 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, f1_score, precision_score, recall_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from iru.detect.features import AccountDocument, AccountFeaturizer
 from iru.detect.propagation import InteractionGraph, feature_names, neighbour_features
@@ -82,11 +84,16 @@ class AccountModel:
     def _local_model(self) -> LogisticRegression:
         return LogisticRegression(C=4.0, max_iter=3000, solver="liblinear")
 
-    def _relational_model(self, y: np.ndarray) -> CalibratedClassifierCV:
+    def _relational_model(self, y: np.ndarray, outer: int = 1) -> CalibratedClassifierCV:
+        """Platt-calibrated; ``outer`` folds around it leave it (outer-1)/outer of ``y``."""
+        smallest = int(min(np.sum(y == 0), np.sum(y == 1)))
+        inner = smallest - -(-smallest // outer) if outer > 1 else smallest
         return CalibratedClassifierCV(
-            LogisticRegression(C=1.0, max_iter=3000),
+            make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000)),
             method="sigmoid",
-            cv=_folds(y, self.seed),
+            cv=StratifiedKFold(
+                n_splits=max(2, min(5, inner)), shuffle=True, random_state=self.seed
+            ),
         )
 
     def train(
@@ -108,7 +115,12 @@ class AccountModel:
                 f"need at least 3 labelled accounts of each class among the stored accounts "
                 f"(have {positives} supporter, {negatives} not_supporter)"
             )
-        x = self.featurizer.fit(docs).transform(docs)
+        if not any(d.own_text().strip() for d in docs):
+            raise TrainingError("no account has any text to learn from")
+        try:
+            x = self.featurizer.fit(docs).transform(docs)
+        except ValueError as exc:  # e.g. every word too rare or too common to keep
+            raise TrainingError(f"cannot build features: {exc}") from exc
         folds = _folds(y, self.seed)
         local_oof = cross_val_predict(
             self._local_model(), x[labelled], y, cv=folds, method="predict_proba"
@@ -120,7 +132,11 @@ class AccountModel:
         seeds[labelled] = y
         relational = self._relational_features(graph, local, seeds, local)
         final_oof = cross_val_predict(
-            self._relational_model(y), relational[labelled], y, cv=folds, method="predict_proba"
+            self._relational_model(y, folds.get_n_splits()),
+            relational[labelled],
+            y,
+            cv=folds,
+            method="predict_proba",
         )[:, 1]
         self.relational_ = self._relational_model(y).fit(relational[labelled], y)
         return {
@@ -164,24 +180,32 @@ class AccountModel:
 
     # -- explanations -----------------------------------------------------------------------
 
-    def words(self, doc: AccountDocument, top: int = 3) -> tuple[list[str], list[str]]:
-        """The words of ``doc`` pushing most towards supporter, and most against."""
-        row = self.featurizer.words_.transform([doc.own_text()])
+    def words(
+        self, docs: Sequence[AccountDocument], top: int = 3
+    ) -> list[tuple[list[str], list[str]]]:
+        """Per document, the words pushing most towards supporter, and most against."""
+        if not docs:
+            return []
+        matrix = sp.csr_matrix(self.featurizer.words_.transform([d.own_text() for d in docs]))
         coef = self.local_.coef_[0][self.featurizer.word_slice()]
-        row = sp.csr_matrix(row)
-        contributions = row.data * coef[row.indices]
         vocabulary = self.featurizer.vocabulary
-        order = np.argsort(contributions)
-        towards = [
-            str(vocabulary[row.indices[i]]) for i in order[::-1][:top] if contributions[i] > 0
-        ]
-        against = [str(vocabulary[row.indices[i]]) for i in order[:top] if contributions[i] < 0]
-        return towards, against
+        found = []
+        for i in range(matrix.shape[0]):
+            start, end = matrix.indptr[i], matrix.indptr[i + 1]
+            columns = matrix.indices[start:end]
+            contributions = matrix.data[start:end] * coef[columns]
+            order = np.argsort(contributions, kind="stable")
+            towards = [
+                str(vocabulary[columns[j]]) for j in order[::-1][:top] if contributions[j] > 0
+            ]
+            against = [str(vocabulary[columns[j]]) for j in order[:top] if contributions[j] < 0]
+            found.append((towards, against))
+        return found
 
     def relation_weights(self) -> dict[str, float]:
         """The relational model's mean coefficient per network feature (sign: towards supporter)."""
         coefs = np.mean(
-            [c.estimator.coef_[0] for c in self.relational_.calibrated_classifiers_], axis=0
+            [c.estimator[-1].coef_[0] for c in self.relational_.calibrated_classifiers_], axis=0
         )
         names = ["local_log_odds", *feature_names()]
         return {name: round(float(c), 4) for name, c in zip(names, coefs, strict=True)}

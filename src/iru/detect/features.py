@@ -35,7 +35,8 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 # Words, #hashtags, @handles and dotted host names, in any script.
 TOKEN_PATTERN = r"(?u)[#@]?\w[\w.\-]*\w|[#@]?\w"
 EMBEDDING_TEXTS = 3  # own posts averaged into one embedding
-_BEHAVIOUR = ("posts", "repost_share", "quote_share", "reply_share", "link_share", "followers")
+CHAR_TEXT_LIMIT = 4000  # characters of an account's own text that go into character n-grams
+_BEHAVIOUR = ("seen", "repost_share", "quote_share", "reply_share", "link_share", "followers")
 
 
 @dataclass(slots=True)
@@ -67,7 +68,7 @@ class AccountDocument:
     def behaviour(self) -> list[float]:
         n = max(1, self.posts)
         return [
-            math.log1p(self.posts),
+            min(1.0, self.posts / 5),  # saturates: how much iru has seen, not how much it posts
             self.reposts / n,
             self.quotes / n,
             self.replies / n,
@@ -170,7 +171,7 @@ class AccountFeaturizer:
             row = d.behaviour()
             for key in self.signal_columns_:
                 count, best = d.signals.get(key, (0, 0.0))
-                row += [math.log1p(count) / 3, count / n, best]
+                row += [min(1.0, count / 3), count / n, best]
             rows.append(row)
         return np.asarray(rows, dtype=np.float32).reshape(len(docs), -1)
 
@@ -190,9 +191,10 @@ class AccountFeaturizer:
         if not hasattr(self, "words_"):
             raise RuntimeError("AccountFeaturizer is not fitted; call fit first")
         own = [d.own_text() for d in docs]
-        blocks: list[Any] = [
-            self.words_.transform(own),
-            self._chars().transform(own) * 0.5,
+        blocks: list[Any] = [self.words_.transform(own)]
+        if self.char_features:
+            blocks.append(self._chars().transform([t[:CHAR_TEXT_LIMIT] for t in own]) * 0.5)
+        blocks += [
             self._passed().transform([hosts_for_links("\n".join(d.passed_on)) for d in docs]) * 0.5,
             sp.csr_matrix(self._numbers(docs)),
         ]

@@ -44,7 +44,7 @@ def feature_names() -> list[str]:
         f"{kind}:{direction}:{what}"
         for kind in KINDS
         for direction in DIRECTIONS
-        for what in ("supporter_mass", "supporter_mean", "degree")
+        for what in ("supporter_evidence", "supporter_mean", "degree")
     ]
 
 
@@ -100,7 +100,11 @@ class InteractionGraph:
 
 
 def neighbour_features(graph: InteractionGraph, p: np.ndarray) -> np.ndarray:
-    """For every account, per kind and direction: supporter mass, mean and degree (n × 36)."""
+    """For every account, per kind and direction: supporter evidence, mean and degree (n × 36).
+
+    Evidence is ``1 - exp(-mass)`` (mass: the edge-weighted sum of neighbours' ``p``) and
+    degree ``1 - exp(-weight / 3)``: both saturate, so the features keep their scale as the
+    window fills up and a model trained on a few days still reads a month."""
     n = len(graph)
     columns = []
     ones = np.ones(n)
@@ -111,25 +115,32 @@ def neighbour_features(graph: InteractionGraph, p: np.ndarray) -> np.ndarray:
             weight = m @ ones
             mass = m @ p
             mean = np.divide(mass, weight, out=np.zeros(n), where=weight > 0)
-            columns += [np.log1p(mass), mean, np.log1p(weight) / 3]
+            # Saturating, so that a longer window (more edges) does not shift the scale.
+            columns += [1 - np.exp(-mass), mean, 1 - np.exp(-weight / 3)]
     return np.column_stack(columns) if columns else np.zeros((n, 0))
 
 
 def supporter_contacts(
-    graph: InteractionGraph, supporter: np.ndarray, node: int
-) -> list[tuple[str, str, int]]:
-    """(kind, direction, how many supporter accounts) for one account, largest first."""
-    found = []
+    graph: InteractionGraph, supporter: np.ndarray
+) -> dict[tuple[str, str], np.ndarray]:
+    """Per (kind, direction): how many distinct supporter accounts each account touches."""
+    weights = supporter.astype(np.float64)
+    found = {}
     for kind in KINDS:
-        matrix = graph.matrices[kind]
-        out_row = matrix.getrow(node)
-        in_col = matrix.getcol(node)
-        outs = int(np.count_nonzero(supporter[out_row.indices]))
-        ins = int(np.count_nonzero(supporter[in_col.nonzero()[0]]))
-        if outs:
-            found.append((kind, "out", outs))
-        if ins:
-            found.append((kind, "in", ins))
+        linked = graph.matrices[kind].copy()
+        linked.data[:] = 1.0
+        found[(kind, "out")] = np.rint(linked @ weights).astype(np.int64)
+        found[(kind, "in")] = np.rint(linked.T @ weights).astype(np.int64)
+    return found
+
+
+def contacts_of(
+    contacts: dict[tuple[str, str], np.ndarray], node: int
+) -> list[tuple[str, str, int]]:
+    """(kind, direction, supporter accounts) of one account, largest first, zeros left out."""
+    found = [
+        (kind, direction, int(c[node])) for (kind, direction), c in contacts.items() if c[node]
+    ]
     return sorted(found, key=lambda f: (-f[2], f[0], f[1]))
 
 
@@ -138,6 +149,7 @@ __all__ = [
     "KINDS",
     "RELATION_WORDS",
     "InteractionGraph",
+    "contacts_of",
     "feature_names",
     "neighbour_features",
     "supporter_contacts",

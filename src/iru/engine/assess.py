@@ -21,7 +21,12 @@ import numpy as np
 from iru.detect.assess import AccountSignal, Assessment, assess_accounts
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountDocument
-from iru.detect.propagation import RELATION_WORDS, InteractionGraph, supporter_contacts
+from iru.detect.propagation import (
+    RELATION_WORDS,
+    InteractionGraph,
+    contacts_of,
+    supporter_contacts,
+)
 from iru.detect.resurgence import Mention, Profile, ResurgenceLink, ResurgenceLinker, avatar_hashes
 from iru.engine.accounts import AccountReader
 from iru.storage.assessments import DetectionStore
@@ -122,7 +127,7 @@ class AccountAssessor:
             ):
                 changed.add(k)
         link_of = {(lk.platform, lk.account_id): lk for lk in links}
-        supporter = final >= 0.5
+        contacts = supporter_contacts(graph, final >= 0.5)
         results: list[Assessment] = []
         for docs in self.reader.documents(sorted(changed)):
             rules = {
@@ -136,9 +141,7 @@ class AccountAssessor:
                 reasons = self._reasons(
                     doc.key,
                     float(final[i]),
-                    graph,
-                    i,
-                    supporter,
+                    contacts_of(contacts, i),
                     rules.get(doc.key),
                     link_of.get(doc.key),
                     towards,
@@ -167,15 +170,13 @@ class AccountAssessor:
 
     def _words(self, docs: list[AccountDocument]) -> list[tuple[list[str], list[str]]]:
         assert self.model is not None
-        return [self.model.words(doc) for doc in docs]
+        return self.model.words(docs)
 
     def _reasons(  # noqa: PLR0917 - one account's facts, in the order they are read
         self,
         key: tuple[str, str],
         score: float,
-        graph: InteractionGraph,
-        node: int,
-        supporter: np.ndarray,
+        contacts: list[tuple[str, str, int]],
         rules: Assessment | None,
         link: ResurgenceLink | None,
         towards: list[str],
@@ -192,7 +193,7 @@ class AccountAssessor:
         said = _words_reason(towards, against, score)
         if said:
             reasons.append(said)
-        for kind, direction, n in supporter_contacts(graph, supporter, node)[:2]:
+        for kind, direction, n in contacts[:2]:
             reasons.append(f"{RELATION_WORDS[(kind, direction)]} {n} supporter account(s)")
         return reasons
 

@@ -7,7 +7,7 @@ Layout under ``--out``::
     activitypub/<day>/<name>/outbox.json      Mastodon-style outboxes (+ actor.json)
     follows.jsonl                             sampled follow edges into the network (iru JSONL)
     media/<media id>.png                      release images and their edited copies
-    avatars/<seed>-<variant>.png              profile pictures of accounts that resurged
+    media/profile/<seed>/<variant>.png        profile pictures of accounts that resurged (URL path)
     hashes/known-content.{csv,json,txt}       part of the releases as a known-content list
     hashes/known-texts.jsonl                  those releases' texts as first posted (texts-jsonl)
     ground_truth.csv                          every account: role, label, actor, predecessor
@@ -300,7 +300,7 @@ class WorldWriter:
                 if variant:
                     image = make_variant(image, "reencode", account.image_seed + variant)
                 encoded = encode_media(image, f"{key[0]}-{key[1]}", "avatar", "original")
-                self._put(f"avatars/{key[0]}-{key[1]}.png", encoded.png)
+                self._put(f"media/profile/{key[0]}/{key[1]}.png", encoded.png)
 
 
 def ground_truth_csv(world: World) -> str:

@@ -102,14 +102,16 @@ class ModelStore:
 
 
 def current_labels(database: Database) -> dict[tuple[str, str], str]:
-    """The newest label of every labelled account, whatever its source (file or decision)."""
+    """The newest label of every labelled account, whatever its source (file or decision).
+
+    Ties in time go to the source that sorts last; re-importing an unchanged label does not
+    make it newer (see ``KnowledgeStore.add_labels``)."""
     newest: dict[tuple[str, str], tuple[datetime, str]] = {}
     with database.engine.connect() as conn:
-        for row in conn.execute(select(labels)):
+        for row in conn.execute(select(labels).order_by(labels.c.labelled_at, labels.c.source)):
             key = (str(row.platform), str(row.account_id))
             when = row.labelled_at
-            if key not in newest or when >= newest[key][0]:
-                newest[key] = (when, str(row.label))
+            newest[key] = (when, str(row.label))  # ordered: the newest wins
     return {key: label for key, (_, label) in newest.items()}
 
 
