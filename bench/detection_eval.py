@@ -83,13 +83,17 @@ def link_figures(
     activity: dict[tuple[str, str], tuple[datetime, datetime]],
     link_days: dict[tuple[str, str, str], datetime],
 ) -> dict[str, Any]:
-    """Recall over returned accounts that posted; precision over all links; hours to link."""
+    """Recall over returned accounts that posted and whose predecessor iru saw post;
+    precision over all links; hours from the new account's first post to the end of the
+    day whose run linked it."""
     first_post = {key: span[0] for key, span in activity.items()}
-    returned = {
+    posting = {
         (r["platform"], r["account_id"]): r["predecessor"]
         for r in csv.DictReader(truth_csv.splitlines())
         if r["predecessor"] and (r["platform"], r["account_id"]) in first_post
     }
+    # A predecessor iru never saw post cannot be linked by anything but a label.
+    returned = {k: v for k, v in posting.items() if (k[0], v) in first_post}
     correct = {k: v for k, v in link_days.items() if returned.get((k[0], k[1])) == k[2]}
     found = {(k[0], k[1]) for k in correct}
     hours = [
@@ -97,7 +101,8 @@ def link_figures(
         for k, when in correct.items()
     ]
     return {
-        "returned_accounts_posting": len(returned),
+        "returned_accounts_posting": len(posting),
+        "of_which_predecessor_seen": len(returned),
         "links": len(link_days),
         "correct_links": len(correct),
         "recall": round(len(found) / len(returned), 4) if returned else 0.0,

@@ -273,7 +273,7 @@ def test_featurizer_without_char_features_and_with_long_texts(population: Popula
     # Character n-grams read only the first CHAR_TEXT_LIMIT characters of the own text.
     chars = AccountFeaturizer(char_features=2**10, passed_features=2**8).fit(docs)
     words = len(chars.vocabulary)
-    head = "weather " * (CHAR_TEXT_LIMIT // 8)
+    head = ("weather " * (CHAR_TEXT_LIMIT // 8 + 1))[:CHAR_TEXT_LIMIT]
     short = AccountDocument("x", "s", own_texts=[head])
     long = AccountDocument("x", "l", own_texts=[head + " zyxwvut qponml" * 50])
     block = slice(words, words + 2**10)

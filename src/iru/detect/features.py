@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 # Words, #hashtags, @handles and dotted host names, in any script.
 TOKEN_PATTERN = r"(?u)[#@]?\w[\w.\-]*\w|[#@]?\w"
 EMBEDDING_TEXTS = 3  # own posts averaged into one embedding
-CHAR_TEXT_LIMIT = 4000  # characters of an account's own text that go into character n-grams
+CHAR_TEXT_LIMIT = 1500  # characters of an account's own text that go into character n-grams
 _BEHAVIOUR = ("seen", "repost_share", "quote_share", "reply_share", "link_share", "followers")
 
 
@@ -148,7 +148,7 @@ class AccountFeaturizer:
     def _chars(self) -> HashingVectorizer:
         return HashingVectorizer(
             analyzer="char_wb",
-            ngram_range=(3, 5),
+            ngram_range=(3, 4),
             n_features=self.char_features,
             alternate_sign=False,
             norm="l2",

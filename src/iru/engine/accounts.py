@@ -8,12 +8,13 @@ the interaction graph of the last ``window_days`` comes from the archive's
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from iru.detect.assess import AccountSignal
 from iru.detect.features import AccountDocument
@@ -24,24 +25,40 @@ from iru.storage.schema import accounts
 
 TEXTS_PER_ACCOUNT = 40
 CHUNK = 5_000
+_IN_CHUNK = 400
 
 _POSTS_SQL = f"""
-SELECT platform, account_id,
-  count(*) AS posts,
-  count(*) FILTER (WHERE repost_of_post_id IS NOT NULL OR forwarded_from IS NOT NULL) AS reposts,
-  count(*) FILTER (WHERE quote_of_post_id IS NOT NULL) AS quotes,
-  count(*) FILTER (WHERE reply_to_post_id IS NOT NULL) AS replies,
-  count(*) FILTER (WHERE len(urls) > 0) AS with_links,
-  (list(text ORDER BY created_at DESC, post_id)
-     FILTER (WHERE repost_of_post_id IS NULL AND forwarded_from IS NULL))[1:{TEXTS_PER_ACCOUNT}]
-     AS own_texts,
-  (list(text ORDER BY created_at DESC, post_id)
-     FILTER (WHERE repost_of_post_id IS NOT NULL OR forwarded_from IS NOT NULL))
-     [1:{TEXTS_PER_ACCOUNT}] AS passed_on,
-  min(created_at) AS first_post_at,
-  max(created_at) AS last_post_at
-FROM posts JOIN wanted USING (platform, account_id)
-GROUP BY platform, account_id
+WITH p AS (
+  SELECT platform, account_id, post_id, created_at, text,
+         repost_of_post_id IS NOT NULL OR forwarded_from IS NOT NULL AS passed,
+         quote_of_post_id IS NOT NULL AS quoted,
+         reply_to_post_id IS NOT NULL AS replied,
+         len(urls) > 0 AS linked
+  FROM posts SEMI JOIN wanted USING (platform, account_id)
+),
+counts AS (
+  SELECT platform, account_id, count(*) AS posts, count_if(passed) AS reposts,
+         count_if(quoted) AS quotes, count_if(replied) AS replies, count_if(linked) AS with_links
+  FROM p GROUP BY ALL
+),
+recent AS (
+  SELECT platform, account_id, passed, list(text ORDER BY created_at DESC, post_id) AS texts
+  FROM (
+    SELECT * FROM p
+    QUALIFY row_number() OVER (
+      PARTITION BY platform, account_id, passed ORDER BY created_at DESC, post_id
+    ) <= {TEXTS_PER_ACCOUNT}
+  )
+  GROUP BY ALL
+)
+SELECT c.platform, c.account_id, c.posts, c.reposts, c.quotes, c.replies, c.with_links,
+       own.texts, pas.texts
+FROM counts c
+LEFT JOIN recent own
+  ON own.platform = c.platform AND own.account_id = c.account_id AND NOT own.passed
+LEFT JOIN recent pas
+  ON pas.platform = c.platform AND pas.account_id = c.account_id AND pas.passed
+ORDER BY c.platform, c.account_id
 """
 
 _SIGNALS_SQL = """
@@ -96,7 +113,7 @@ class AccountReader:
         return sorted(known)
 
     def profiles(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        wanted = set(keys)
+        """Stored profiles of ``keys`` (those iru has one for)."""
         found: dict[tuple[str, str], dict[str, Any]] = {}
         columns = (
             accounts.c.platform,
@@ -107,49 +124,78 @@ class AccountReader:
             accounts.c.created_at,
             accounts.c.followers_count,
         )
+        ordered = sorted(set(keys))
         with self.database.engine.connect() as conn:
-            for row in conn.execute(select(*columns)):
-                key = (str(row.platform), str(row.account_id))
-                if key in wanted:
-                    found[key] = dict(row._mapping)
+            for start in range(0, len(ordered), _IN_CHUNK):
+                part = ordered[start : start + _IN_CHUNK]
+                query = select(*columns).where(
+                    tuple_(accounts.c.platform, accounts.c.account_id).in_(part)
+                )
+                for row in conn.execute(query):
+                    found[(str(row.platform), str(row.account_id))] = dict(row._mapping)
         return found
 
     def documents(self, keys: Sequence[tuple[str, str]]) -> Iterator[list[AccountDocument]]:
-        """Documents for ``keys``, in order, ``CHUNK`` accounts at a time."""
-        for start in range(0, len(keys), CHUNK):
-            part = list(keys[start : start + CHUNK])
-            yield self._documents(part)
+        """Documents for ``keys`` in sorted order, ``CHUNK`` accounts at a time.
 
-    def _documents(self, keys: list[tuple[str, str]]) -> list[AccountDocument]:
-        profiles = self.profiles(keys)
-        docs = {}
-        for key in keys:
-            profile = profiles.get(key, {})
-            docs[key] = AccountDocument(
-                platform=key[0],
-                account_id=key[1],
-                handle=profile.get("handle") or "",
-                bio=profile.get("description") or "",
-                followers=int(profile.get("followers_count") or 0),
-            )
-        if self.archive.has_rows("posts"):
-            with self.archive.query() as db:
-                db.register("wanted", _keys_table(keys))
-                for row in db.execute(_POSTS_SQL).fetchall():
+        One pass over the archive: DuckDB keeps the newest ``TEXTS_PER_ACCOUNT`` own and
+        passed-on texts of each account and streams the rows out in key order."""
+        ordered = sorted(set(keys))
+        if not ordered:
+            return
+        if not self.archive.has_rows("posts"):
+            for start in range(0, len(ordered), CHUNK):
+                yield self._bare(ordered[start : start + CHUNK])
+            return
+        with self.archive.query() as db:
+            db.register("wanted", _keys_table(ordered))
+            signals: dict[tuple[str, str], dict[tuple[str, str], tuple[int, float]]] = {}
+            if self.archive.has_rows("signals"):
+                for platform, account_id, detector, passed, n, best in db.execute(
+                    _SIGNALS_SQL
+                ).fetchall():
+                    where = "passed" if passed else "own"
+                    signals.setdefault((platform, account_id), {})[(detector, where)] = (
+                        int(n),
+                        float(best),
+                    )
+            cursor = db.execute(_POSTS_SQL)
+            pending: deque[Any] = deque(cursor.fetchmany(CHUNK))
+            for start in range(0, len(ordered), CHUNK):
+                part = ordered[start : start + CHUNK]
+                docs = {d.key: d for d in self._bare(part)}
+                while True:
+                    if not pending:
+                        pending.extend(cursor.fetchmany(CHUNK))
+                        if not pending:
+                            break
+                    if (pending[0][0], pending[0][1]) > part[-1]:
+                        break
+                    row = pending.popleft()
                     doc = docs[(row[0], row[1])]
                     doc.posts, doc.reposts, doc.quotes, doc.replies, doc.with_links = row[2:7]
                     doc.own_texts = [t for t in row[7] or [] if t]
                     doc.passed_on = [t for t in row[8] or [] if t]
-                if self.archive.has_rows("signals"):
-                    for platform, account_id, detector, passed, n, best in db.execute(
-                        _SIGNALS_SQL
-                    ).fetchall():
-                        where = "passed" if passed else "own"
-                        docs[(platform, account_id)].signals[(detector, where)] = (
-                            int(n),
-                            float(best),
-                        )
-        return [docs[key] for key in keys]
+                for key, doc in docs.items():
+                    doc.signals = signals.pop(key, {})
+                yield list(docs.values())
+
+    def _bare(self, keys: Sequence[tuple[str, str]]) -> list[AccountDocument]:
+        """Documents holding only the stored profile."""
+        profiles = self.profiles(keys)
+        docs = []
+        for key in keys:
+            profile = profiles.get(key, {})
+            docs.append(
+                AccountDocument(
+                    platform=key[0],
+                    account_id=key[1],
+                    handle=profile.get("handle") or "",
+                    bio=profile.get("description") or "",
+                    followers=int(profile.get("followers_count") or 0),
+                )
+            )
+        return docs
 
     def signal_rows(self, keys: Sequence[tuple[str, str]]) -> list[AccountSignal]:
         """The stored signals of ``keys``, reduced to what assessment needs."""

@@ -237,14 +237,9 @@ class AccountAssessor:
         activity = self.reader.activity()
         horizon = newest - timedelta(days=LINK_WINDOW_DAYS)
         supporters = {k for k, p in zip(keys, final, strict=True) if p >= self.threshold}
-        fresh = [
-            k
-            for k in keys
-            if k not in supporters
-            and k not in self.labels
-            and k in activity
-            and activity[k][0] >= horizon
-        ]
+        # Every account first seen in the window is a candidate, whatever its own score:
+        # a returning supporter is often assessed a supporter on its first day.
+        fresh = [k for k in keys if k in activity and activity[k][0] >= horizon]
         profiles = self.reader.profiles([*supporters, *fresh])
         fresh = [
             k
