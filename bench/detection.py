@@ -1,9 +1,9 @@
 """Detection benchmark: simulated worlds scored against their ground truth, day by day.
 
 Gives iru what a unit has — analysts' labels for about 10 % of the accounts, the
-known-content hash list and known texts, and an indicator file an analyst wrote
-from half of the outlets' hashtags — and nothing of the world's vocabulary beyond
-that. Each world runs for ``--days``; after day 0 the unit refers its labelled
+known-content hash list and known texts, and the simulator's analyst indicator file
+(half of each kind of marker: hashtags, outlet domains, release-tag patterns, file
+hosts) — and nothing of the world's vocabulary beyond that. Each world runs for ``--days``; after day 0 the unit refers its labelled
 supporters, the platforms remove most of them and many come back under new
 handles. Every day's exports are ingested and ``iru detect`` run, as a unit would;
 the model is trained after each day's ingest (``--retrain once``: after day 0 only).
@@ -52,20 +52,6 @@ from iru.storage.models import current_labels
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LABEL_SHARE = 0.10
-
-
-def _indicator_text(world: Path) -> str:
-    markers = json.loads((world / "ground_truth_markers.json").read_text(encoding="utf-8"))[
-        "markers"
-    ]
-    tags = sorted(m for m in markers if " " not in m and "." not in m and "-" not in m)
-    rules = [
-        f'[[rule]]\nid = "tag-{n}"\nlanguage = "*"\nkind = "hashtag"\npattern = "#{tag}"\nweight = 0.6\n'
-        for n, tag in enumerate(tags[: max(1, len(tags) // 2)])  # the analyst knows half of them
-    ]
-    return 'name = "bench"\nversion = "1"\nauthor = "bench"\nupdated = 2025-01-01\n\n' + "\n".join(
-        rules
-    )
 
 
 def build_world(seed: int, scale: float, days: int, out: Path) -> tuple[World, list[LabelRow]]:
@@ -128,8 +114,8 @@ def run_world(
     )
     texts = parse_known_texts((world_dir / "hashes" / "known-texts.jsonl").read_bytes(), "bench")
     knowledge.add_texts([TextRow(e.text, e.label, e.source) for e in texts.entries], "bench")
-    text = _indicator_text(world_dir)
-    knowledge.add_indicator_set("bench", "1", "x", text.count("[[rule]]"), text)
+    text = (world_dir / "knowledge" / "indicators.toml").read_text(encoding="utf-8")
+    knowledge.add_indicator_set(f"sim{seed}-desk", "1", "x", text.count("[[rule]]"), text)
     knowledge.add_labels(labels, "bench")
     ingest_s = detect_s = train_s = 0.0
     posts = 0

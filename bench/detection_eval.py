@@ -40,6 +40,8 @@ def account_figures(
     at_half: list[tuple[bool, bool]] = []
     at_thr: list[tuple[bool, bool]] = []
     observed: list[tuple[bool, bool]] = []
+    observed_thr: list[tuple[bool, bool]] = []
+    observed_scores: list[tuple[bool, float]] = []
     for r in rows:
         view = assessed.get((r["platform"], r["account_id"]))
         score = float(view["score"]) if view else 0.0
@@ -51,6 +53,8 @@ def account_figures(
         at_thr.append((actual, score >= threshold))
         if view is not None:
             observed.append((actual, score >= 0.5))
+            observed_thr.append((actual, score >= threshold))
+            observed_scores.append((actual, score))
         for group, key in (("lang", r["lang"]), ("platform", r["platform"]), ("role", r["role"])):
             groups[group].setdefault(key, []).append((actual, score >= 0.5))
     role_fpr = {
@@ -68,6 +72,11 @@ def account_figures(
         "prevalence": round(sum(truth) / len(truth), 4),
         "at_0.5": _prf(at_half),
         "observed_at_0.5": _prf(observed),
+        "observed_at_threshold": _prf(observed_thr),
+        "observed_roc_auc": round(
+            float(roc_auc_score([t for t, _ in observed_scores], [p for _, p in observed_scores])),
+            4,
+        ),
         "at_threshold": {"threshold": threshold, **_prf(at_thr)},
         "roc_auc": round(float(roc_auc_score(truth, scores)), 4),
         "hard_negative_fpr": role_fpr,

@@ -36,6 +36,7 @@ from iru.detect.features import AccountDocument, AccountFeaturizer
 from iru.detect.propagation import InteractionGraph, feature_names, neighbour_features
 
 ROUNDS = 3
+STRONG_WORD = 0.25  # share of the largest word weight a word needs to be named
 _EPS = 1e-4
 
 
@@ -188,6 +189,9 @@ class AccountModel:
             return []
         matrix = sp.csr_matrix(self.featurizer.words_.transform([d.own_text() for d in docs]))
         coef = self.local_.coef_[0][self.featurizer.word_slice()]
+        # Only words the model weighs strongly are named: filler that merely co-occurs is not.
+        strong_up = STRONG_WORD * max(float(coef.max(initial=0.0)), 1e-9)
+        strong_down = STRONG_WORD * min(float(coef.min(initial=0.0)), -1e-9)
         vocabulary = self.featurizer.vocabulary
         found = []
         for i in range(matrix.shape[0]):
@@ -195,10 +199,17 @@ class AccountModel:
             columns = matrix.indices[start:end]
             contributions = matrix.data[start:end] * coef[columns]
             order = np.argsort(contributions, kind="stable")
+            weights = coef[columns]
             towards = [
-                str(vocabulary[columns[j]]) for j in order[::-1][:top] if contributions[j] > 0
-            ]
-            against = [str(vocabulary[columns[j]]) for j in order[:top] if contributions[j] < 0]
+                str(vocabulary[columns[j]])
+                for j in order[::-1]
+                if contributions[j] > 0 and weights[j] >= strong_up
+            ][:top]
+            against = [
+                str(vocabulary[columns[j]])
+                for j in order
+                if contributions[j] < 0 and weights[j] <= strong_down
+            ][:top]
             found.append((towards, against))
         return found
 

@@ -10,6 +10,8 @@ Layout under ``--out``::
     media/profile/<seed>/<variant>.png        profile pictures of accounts that resurged (URL path)
     hashes/known-content.{csv,json,txt}       part of the releases as a known-content list
     hashes/known-texts.jsonl                  those releases' texts as first posted (texts-jsonl)
+    knowledge/indicators.toml                 an analyst's indicator file: half of each marker kind
+    knowledge/labels.csv                      about 10 % of the accounts with their true label
     ground_truth.csv                          every account: role, label, actor, predecessor
     ground_truth_markers.json                 the world's marker vocabulary (for evaluation only)
     world.json                                the manifest: config, counts, files and their SHA-256
@@ -35,6 +37,7 @@ import msgspec
 from iru.domain import InteractionKind, interaction_id
 from iru.sim.config import WorldConfig
 from iru.sim.hashlists import HashListFormat, KnownHash, write_hash_list
+from iru.sim.knowledge import analyst_indicators, analyst_labels
 from iru.sim.media import encode_media, make_variant, render_release
 from iru.sim.world import DayOutput, World
 from iru.sim.writers import write_outbox, write_telegram_export, write_twarc2
@@ -240,6 +243,9 @@ class WorldWriter:
             for text, label in self.known_texts.items()
         )
         self._put("hashes/known-texts.jsonl", b"".join(texts))
+        self._put("knowledge/indicators.toml", analyst_indicators(world.vocabulary).encode())
+        rows = [(a.platform, a.account_id, a.label) for a in world.accounts]
+        self._put("knowledge/labels.csv", analyst_labels(rows, world.config.seed).encode())
         self._put("ground_truth.csv", ground_truth_csv(world).encode("utf-8"))
         markers = {"seed": world.config.seed, "markers": sorted(world.vocabulary.all_markers())}
         self._put("ground_truth_markers.json", _json(markers))
