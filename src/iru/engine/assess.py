@@ -11,6 +11,7 @@ view changed are written back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -209,7 +210,39 @@ class AccountAssessor:
                 a.score = 1.0 if label == "supporter" else 0.0
                 a.label = label
                 a.reasons.insert(0, f"analyst label: {label}")
+        # Resurgence needs no model: supporters by label or by their stored assessment.
+        stored = self.store.by_account()
+        current = {k: float(v["score"]) for k, v in stored.items()}
+        current |= {(a.platform, a.account_id): a.score for a in results}
+        current |= {k: 1.0 if v == "supporter" else 0.0 for k, v in self.labels.items()}
+        keys = self.reader.keys()
+        scores = np.array([current.get(k, 0.0) for k in keys])
+        links = self._link(keys, self.reader.graph(keys), scores)
+        by_key = {(a.platform, a.account_id): a for a in results}
+        for link in links:
+            key = (link.platform, link.account_id)
+            inherited = link.confidence * current.get((link.platform, link.predecessor_id), 0.0)
+            if key in self.labels:
+                continue
+            view = by_key.get(key)
+            if view is None:
+                before = stored.get(key)
+                view = by_key[key] = Assessment(
+                    platform=link.platform,
+                    account_id=link.account_id,
+                    score=float(before["score"]) if before else 0.0,
+                    label="not_supporter",
+                    reasons=json.loads(before["reasons"]) if before else [],
+                    signals=int(before["signals"]) if before else 0,
+                )
+            if link.explanation not in view.reasons:
+                view.reasons.insert(0, link.explanation)
+            view.score = round(max(view.score, inherited), 6)
+            view.label = "supporter" if view.score >= self.threshold else "not_supporter"
+        results = sorted(by_key.values(), key=lambda a: (a.platform, a.account_id))
         report.saved = self.store.save_assessments(results, model="", local={})
+        self.store.save_links(links)
+        report.links = links
         report.accounts = len(results)
         report.recomputed = len(results)
         report.supporters = sum(1 for a in results if a.label == "supporter")
