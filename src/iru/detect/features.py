@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 # Words, #hashtags, @handles and dotted host names, in any script.
 TOKEN_PATTERN = r"(?u)[#@]?\w[\w.\-]*\w|[#@]?\w"
 EMBEDDING_TEXTS = 3  # own posts averaged into one embedding
-CHAR_TEXT_LIMIT = 1500  # characters of an account's own text that go into character n-grams
+CHAR_TEXT_LIMIT = 800  # characters of an account's own text that go into character n-grams
 _BEHAVIOUR = ("seen", "repost_share", "quote_share", "reply_share", "link_share", "followers")
 
 
@@ -107,7 +107,7 @@ class AccountFeaturizer:
     def __init__(
         self,
         max_words: int = 50_000,
-        char_features: int = 2**18,
+        char_features: int = 2**17,
         passed_features: int = 2**16,
         embeddings: bool = False,
         embedding_weight: float = 1.0,

@@ -15,6 +15,7 @@ from iru.storage.database import Database
 from iru.storage.schema import assessments, detect_files, resurgence_links
 
 _CHUNK = 500
+_MANY = 5_000
 
 
 class DetectionStore:
@@ -59,26 +60,25 @@ class DetectionStore:
             }
             for a in rows
         ]
-        insert = self.database.dialect_insert()
-        with self.database.engine.begin() as conn:
-            for start in range(0, len(values), _CHUNK):
-                stmt = insert(assessments).values(values[start : start + _CHUNK])
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[assessments.c.platform, assessments.c.account_id],
-                    set_={
-                        c: stmt.excluded[c]
-                        for c in (
-                            "score",
-                            "label",
-                            "reasons",
-                            "signals",
-                            "assessed_at",
-                            "model",
-                            "local_score",
-                        )
-                    },
+        stmt = self.database.dialect_insert()(assessments)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[assessments.c.platform, assessments.c.account_id],
+            set_={
+                c: stmt.excluded[c]
+                for c in (
+                    "score",
+                    "label",
+                    "reasons",
+                    "signals",
+                    "assessed_at",
+                    "model",
+                    "local_score",
                 )
-                conn.execute(stmt)
+            },
+        )
+        with self.database.engine.begin() as conn:
+            for start in range(0, len(values), _MANY):
+                conn.execute(stmt, values[start : start + _MANY])  # executemany
         return len(values)
 
     def save_links(self, links: Iterable[ResurgenceLink]) -> int:
