@@ -12,6 +12,7 @@ from iru.cli.detect import detect
 from iru.cli.export import export
 from iru.cli.ingest import ingest
 from iru.cli.knowledge import hashes, indicators, label
+from iru.cli.network import network
 from iru.cli.quarantine import quarantine
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
@@ -39,6 +40,7 @@ for command in (
     export,
     db,
     settings,
+    network,
 ):
     cli.add_command(command)
 

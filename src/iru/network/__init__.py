@@ -1,0 +1,1 @@
+"""Network analysis of supporter graphs: which accounts to remove to break a network apart."""
