@@ -78,6 +78,17 @@ def test_detect_scores_new_posts_once_and_fills_the_export(
     # Known media and the outlet's hashtags point at the network: most flagged accounts are in it.
     hits = sum(1 for r in supporters if truth.get(r["account_id"]) == "supporter")
     assert hits / len(supporters) >= 0.7
+    # Every assessed account has a language, detected from its posts, matching the world's.
+    spoken = {
+        r["account_id"]: r["lang"]
+        for r in csv.DictReader(
+            (world / "ground_truth.csv").read_text(encoding="utf-8").splitlines()
+        )
+    }
+    languages = [(r["language"], spoken[r["account_id"]]) for r in scored]
+    assert all(found for found, _ in languages)
+    agree = sum(1 for found, true in languages if found == true)
+    assert agree / len(languages) >= 0.8, agree / len(languages)
 
 
 def test_a_changed_file_under_an_old_version_is_refused(

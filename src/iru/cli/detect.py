@@ -42,6 +42,8 @@ def detect(ws: Workspace) -> None:
     table.add_row("media", f"{report.media:,}")
     for name, count in sorted(report.signals.items()):
         table.add_row(f"signals: {name}", f"{count:,}")
+    table.add_row("account model", report.model or "none (rules only; run `iru train`)")
     table.add_row("accounts assessed", f"{report.accounts_assessed:,}")
     table.add_row("labelled supporter", f"{report.supporters:,}")
+    table.add_row("resurgence links", f"{report.links:,}")
     Console().print(table)

@@ -59,6 +59,8 @@ def export_accounts(output_format: str, out: Path | None, ws: Workspace) -> None
                 account["score"] = round(float(view["score"]), 4)
                 account["label"] = view["label"]
                 account["reasons"] = "; ".join(json.loads(view["reasons"]))
+                if not account.get("language") and view.get("language"):
+                    account["language"] = view["language"]  # detected from its posts
             yield account
 
     render_rows(rows(), ACCOUNT_COLUMNS, output_format, out)

@@ -49,6 +49,14 @@ class Assessment:
     label: str
     reasons: list[str] = field(default_factory=list)
     signals: int = 0
+    language: str = ""  # from the posts' language signals; "" when not known here
+
+
+def main_language(weights: Mapping[str, float]) -> str:
+    """The language with the largest total confidence (ties: the first code); "und" if none."""
+    if not weights:
+        return "und"
+    return min(weights, key=lambda code: (-weights[code], code))
 
 
 def assess_accounts(
@@ -60,9 +68,13 @@ def assess_accounts(
     """Assessments of every account that has signals, ordered by (platform, account)."""
     strongest: dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]] = {}
     counts: dict[tuple[str, str], int] = {}
+    languages: dict[tuple[str, str], dict[str, float]] = {}
     for s in signals:
         key = (s.platform, s.account_id)
         counts[key] = counts.get(key, 0) + 1
+        if s.detector == "language" and s.label != "und":
+            spoken = languages.setdefault(key, {})
+            spoken[s.label] = spoken.get(s.label, 0.0) + s.score
         weight = weights.get(s.detector, 0.5)
         if weight <= 0:
             continue
@@ -87,6 +99,7 @@ def assess_accounts(
                 label="supporter" if score >= threshold else "not_supporter",
                 reasons=[text for _, text in ranked[:top_reasons]],
                 signals=counts[key],
+                language=main_language(languages.get(key, {})),
             )
         )
     return results

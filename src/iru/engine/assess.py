@@ -157,6 +157,7 @@ class AccountAssessor:
                         label="supporter" if final[i] >= self.threshold else "not_supporter",
                         reasons=reasons,
                         signals=rule.signals if rule is not None else 0,
+                        language=rule.language if rule is not None else "und",
                     )
                 )
         locals_ = {

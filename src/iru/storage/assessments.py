@@ -57,6 +57,7 @@ class DetectionStore:
                 "assessed_at": now,
                 "model": model,
                 "local_score": local.get((a.platform, a.account_id)),
+                "language": a.language or None,
             }
             for a in rows
         ]
@@ -73,6 +74,7 @@ class DetectionStore:
                     "assessed_at",
                     "model",
                     "local_score",
+                    "language",
                 )
             },
         )

@@ -141,6 +141,8 @@ assessments = Table(
     Column("model", String(64), nullable=False, server_default=""),
     # The model's probability from the account's own content alone, before the network.
     Column("local_score", Float),
+    # The account's language from its posts' language signals ("und" when unknown).
+    Column("language", String(16)),
 )
 
 # Known propaganda texts, for near-duplicate matching (MinHash LSH).

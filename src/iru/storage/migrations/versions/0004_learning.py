@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("assessments") as batch:
         batch.add_column(sa.Column("model", sa.String(64), nullable=False, server_default=""))
         batch.add_column(sa.Column("local_score", sa.Float))
+        batch.add_column(sa.Column("language", sa.String(16)))
     op.create_table(
         "known_texts",
         sa.Column("text_sha256", sa.String(64), nullable=False),
@@ -60,5 +61,6 @@ def downgrade() -> None:
     op.drop_table("models")
     op.drop_table("known_texts")
     with op.batch_alter_table("assessments") as batch:
+        batch.drop_column("language")
         batch.drop_column("local_score")
         batch.drop_column("model")
