@@ -14,6 +14,7 @@ from iru.cli.ingest import ingest
 from iru.cli.knowledge import hashes, indicators, label
 from iru.cli.network import network
 from iru.cli.quarantine import quarantine
+from iru.cli.rank import rank_command
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
 from iru.cli.stats import stats
@@ -35,6 +36,7 @@ for command in (
     label,
     train,
     detect,
+    rank_command,
     quarantine,
     stats,
     export,

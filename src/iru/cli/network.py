@@ -1,7 +1,9 @@
 """``iru network``: supporter networks as graphs; ``dismantle`` finds whom to remove first.
 
-Works on files, not on the workspace: ``iru network dismantle`` reads a plain
-edge list and writes the removal order.
+``iru network summary`` shows the communities of the workspace's interaction graph
+(supporter core, at-risk audience, the bridges between them); ``iru network
+dismantle`` works on files, not on the workspace: it reads a plain edge list and
+writes the removal order.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from iru.cli.common import IruError
+from iru.app import Workspace
+from iru.cli.common import IruError, out_option, render_rows, workspace_command
+from iru.network.communities import communities, community_summary
 from iru.network.dismantle import DEFAULT_STRATEGY, STRATEGIES, dismantle
 from iru.network.edgelist import EdgeListError, read_edge_list, write_removal_order
+from iru.network.reach import total_reach
 
 __all__ = ["network"]
 
@@ -101,3 +106,70 @@ def dismantle_command(
     table.add_row("seconds", f"{result.seconds:.2f} dismantling, {total:.2f} in all")
     table.add_row("written to", str(out))
     Console().print(table)
+
+
+@network.command("summary")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--communities", "largest", type=int, default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Leiden.")
+@out_option
+@workspace_command
+def summary(output_format: str, largest: int, seed: int, out: Path | None, ws: Workspace) -> None:
+    """Communities of the window's interaction graph: supporter core, at-risk audience, bridges."""
+    from iru.cli.rank import reach_inputs  # the workspace side of ranking
+
+    started = time.perf_counter()
+    reader = reach_inputs(ws)
+    inputs, window = reader.inputs()
+    if not inputs.keys:
+        raise IruError("no accounts stored: ingest data and run `iru detect` first")
+    membership = communities(inputs, seed=seed)
+    handles = reader.handles()
+    total = total_reach(inputs)
+
+    def name(index: int) -> str:
+        key = inputs.keys[index]
+        return "@" + handles[key] if handles.get(key) else key[1]
+
+    rows = [
+        {
+            "community": c.id,
+            "size": c.size,
+            "supporters": c.supporters,
+            "at_risk": c.at_risk,
+            "supporter_share": round(c.supporter_share, 3),
+            "kind": "supporter core" if c.supporter_share >= 0.5 else "at-risk audience",
+            "reach": round(c.reach, 1),
+            "reach_share": round(c.reach / total, 4) if total else 0.0,
+            "top_accounts": " ".join(name(i) for i in c.top_accounts),
+            "bridges": " ".join(name(i) for i in c.bridges),
+        }
+        for c in community_summary(inputs, membership, largest=largest)
+    ]
+    title = (
+        f"{inputs.n:,} accounts, {len(inputs.edges):,} interaction pairs, "
+        f"{int(membership.max()) + 1 if inputs.n else 0:,} communities; window {window.days:g} "
+        f"days to {window.until}; total at-risk reach {total:,.0f}; "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    render_rows(rows, SUMMARY_COLUMNS, output_format, out, title=title)
+
+
+SUMMARY_COLUMNS = (
+    "community",
+    "size",
+    "supporters",
+    "at_risk",
+    "supporter_share",
+    "kind",
+    "reach",
+    "reach_share",
+    "top_accounts",
+    "bridges",
+)
