@@ -27,32 +27,38 @@ from iru.storage.schema import accounts
 
 _REPOSTS_SQL = """
 WITH prop AS (
-  SELECT platform, post_id, account_id FROM posts SEMI JOIN supporters USING (platform, account_id)
-  WHERE created_at >= $since AND repost_of_post_id IS NULL AND forwarded_from IS NULL
+  SELECT p.platform, p.post_id, s.idx AS a FROM posts p
+  JOIN supporters s ON p.platform = s.platform AND p.account_id = s.account_id
+  WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
 )
-SELECT i.platform, i.src_account_id, p.account_id, count(*)
-FROM interactions i JOIN prop p ON i.platform = p.platform AND i.dst_post_id = p.post_id
-WHERE i.kind IN ('repost', 'forward') AND i.created_at >= $since
-  AND i.src_account_id <> p.account_id
+SELECT r.idx AS b, prop.a AS a, count(*) AS n
+FROM interactions i
+JOIN prop ON i.platform = prop.platform AND i.dst_post_id = prop.post_id
+JOIN nodes r ON r.platform = i.platform AND r.account_id = i.src_account_id
+WHERE i.kind IN ('repost', 'forward') AND i.created_at >= $since AND r.idx <> prop.a
 GROUP BY ALL
 """
 
 _POSTS_SQL = """
-SELECT platform, account_id, count(*) FROM posts SEMI JOIN supporters USING (platform, account_id)
-WHERE created_at >= $since AND repost_of_post_id IS NULL AND forwarded_from IS NULL
+SELECT s.idx AS idx, count(*) AS n FROM posts p
+JOIN supporters s ON p.platform = s.platform AND p.account_id = s.account_id
+WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
 GROUP BY ALL
 """
 
 _EDGES_SQL = """
-SELECT platform, src_account_id, dst_account_id, count(*) FROM interactions
-WHERE dst_account_id IS NOT NULL AND src_account_id <> dst_account_id
-  AND (created_at >= $since OR kind = 'follow')
+SELECT s.idx AS src, d.idx AS dst, count(*) AS n FROM interactions i
+JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+WHERE s.idx <> d.idx AND (i.created_at >= $since OR i.kind = 'follow')
 GROUP BY ALL
 """
 
 _FOLLOWERS_SQL = """
-SELECT platform, dst_account_id, src_account_id FROM interactions
-WHERE kind = 'follow' AND dst_account_id IS NOT NULL
+SELECT d.idx AS followee, s.idx AS follower FROM interactions i
+JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+WHERE i.kind = 'follow'
 """
 
 
@@ -63,10 +69,6 @@ class Window:
     since: datetime | None
     until: datetime | None
     days: float
-
-
-def _keys_table(keys: list[tuple[str, str]]) -> pa.Table:
-    return pa.table({"platform": [p for p, _ in keys], "account_id": [a for _, a in keys]})
 
 
 class ReachReader:
@@ -101,60 +103,55 @@ class ReachReader:
         return found
 
     def inputs(self) -> tuple[ReachInputs, Window]:
+        """The reach model's arrays; DuckDB maps accounts to node indices in the joins."""
         window = self.window()
         with self.database.engine.connect() as conn:
             profiles = {
-                (str(p), str(a)): (h, f)
-                for p, a, h, f in conn.execute(
-                    select(
-                        accounts.c.platform,
-                        accounts.c.account_id,
-                        accounts.c.handle,
-                        accounts.c.followers_count,
-                    )
+                (str(p), str(a)): f
+                for p, a, f in conn.execute(
+                    select(accounts.c.platform, accounts.c.account_id, accounts.c.followers_count)
                 )
             }
         supporters = self.supporters()
         keys = sorted(set(profiles) | supporters | self._authors())
-        index = {k: i for i, k in enumerate(keys)}
         n = len(keys)
+        index = {k: i for i, k in enumerate(keys)}
         supporter = np.zeros(n, dtype=bool)
-        for key in supporters:
-            if key in index:
-                supporter[index[key]] = True
-        followers = np.array([float(profiles.get(k, (None, None))[1] or 0) for k in keys])
+        supporter[[index[k] for k in supporters if k in index]] = True
+        followers = np.array([float(profiles.get(k) or 0) for k in keys])
         posts = np.zeros(n, dtype=np.int64)
         reposts = np.zeros(n, dtype=np.int64)
-        pairs: list[tuple[int, int, int]] = []
-        edges: list[tuple[int, int, int]] = []
-        followed: list[tuple[int, int]] = []
+        empty = np.zeros(0, dtype=np.int64)
+        pairs = (empty, empty, np.zeros(0))
+        edges = (empty, empty, np.zeros(0))
+        followed = (empty, empty)
         if window.since is not None:
+            nodes = pa.table(
+                {
+                    "platform": [p for p, _ in keys],
+                    "account_id": [a for _, a in keys],
+                    "idx": np.arange(n, dtype=np.int64),
+                    "supporter": supporter,
+                }
+            )
             with self.archive.query() as db:
-                db.register("supporters", _keys_table(sorted(supporters)))
+                db.register("nodes", nodes)
+                db.execute("CREATE TEMP VIEW supporters AS SELECT * FROM nodes WHERE supporter")
                 params = {"since": window.since}
-                for platform, author, count in db.execute(_POSTS_SQL, params).fetchall():
-                    posts[index[(platform, author)]] = count
+                got = db.execute(_POSTS_SQL, params).fetchnumpy()
+                posts[got["idx"].astype(np.int64)] = got["n"]
                 if self.archive.has_rows("interactions"):
-                    for platform, b, a, count in db.execute(_REPOSTS_SQL, params).fetchall():
-                        if (platform, b) in index:
-                            pairs.append((index[(platform, b)], index[(platform, a)], count))
-                    for platform, src, dst, count in db.execute(_EDGES_SQL, params).fetchall():
-                        i, j = index.get((platform, src)), index.get((platform, dst))
-                        if i is not None and j is not None:
-                            edges.append((i, j, count))
-                    for platform, dst, src in db.execute(_FOLLOWERS_SQL).fetchall():
-                        i, j = index.get((platform, src)), index.get((platform, dst))
-                        if i is not None and j is not None:
-                            followed.append((j, i))
+                    got = db.execute(_REPOSTS_SQL, params).fetchnumpy()
+                    pairs = (_ints(got["b"]), _ints(got["a"]), got["n"].astype(np.float64))
+                    got = db.execute(_EDGES_SQL, params).fetchnumpy()
+                    edges = (_ints(got["src"]), _ints(got["dst"]), got["n"].astype(np.float64))
+                    got = db.execute(_FOLLOWERS_SQL).fetchnumpy()
+                    followed = (_ints(got["followee"]), _ints(got["follower"]))
         exposure = self._exposure(followers, supporter, followed)
-        b = np.array([p[0] for p in pairs], dtype=np.int64)
-        a = np.array([p[1] for p in pairs], dtype=np.int64)
-        c = np.array([p[2] for p in pairs], dtype=np.float64)
-        pair = sp.csr_matrix((c * exposure[b] if len(b) else c, (b, a)), shape=(n, n))
+        b, a, c = pairs
+        pair = sp.csr_matrix((c * exposure[b], (b, a)), shape=(n, n))
         np.add.at(reposts, b, c.astype(np.int64))
         own_total = posts * exposure + np.asarray(pair.sum(axis=0)).ravel()
-        edge_array = np.array([(i, j) for i, j, _ in edges], dtype=np.int64).reshape(-1, 2)
-        weights = np.array([w for _, _, w in edges], dtype=np.float64)
         return (
             ReachInputs(
                 keys=keys,
@@ -163,8 +160,8 @@ class ReachReader:
                 reposts=reposts,
                 own_total=own_total,
                 pair=pair,
-                edges=edge_array,
-                weights=weights,
+                edges=np.column_stack([edges[0], edges[1]]).reshape(-1, 2),
+                weights=edges[2],
                 supporter=supporter,
             ),
             window,
@@ -190,26 +187,26 @@ class ReachReader:
 
     @staticmethod
     def _exposure(
-        followers: np.ndarray, supporter: np.ndarray, followed: list[tuple[int, int]]
+        followers: np.ndarray, supporter: np.ndarray, followed: tuple[np.ndarray, np.ndarray]
     ) -> np.ndarray:
         """E(x) = followers × share of x's known followers that are not supporters."""
         n = len(followers)
-        known = np.zeros(n)
-        at_risk = np.zeros(n)
-        if followed:
-            pairs = np.array(followed, dtype=np.int64)
-            np.add.at(known, pairs[:, 0], 1.0)
-            np.add.at(at_risk, pairs[:, 0], (~supporter[pairs[:, 1]]).astype(np.float64))
-        overall = (
-            float(at_risk.sum() / known.sum())
-            if known.sum()
-            else float(np.mean(~supporter))
-            if n
-            else 0.0
+        followee, follower = followed
+        known = np.bincount(followee, minlength=n).astype(np.float64)
+        at_risk = np.bincount(
+            followee, weights=(~supporter[follower]).astype(np.float64), minlength=n
         )
+        if known.sum():
+            overall = float(at_risk.sum() / known.sum())
+        else:
+            overall = float(np.mean(~supporter)) if n else 0.0
         share = np.divide(at_risk, known, out=np.full(n, overall), where=known > 0)
         audience = np.where(followers > 0, followers, known)
         return np.asarray(audience * share)
+
+
+def _ints(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
 
 
 __all__ = ["ReachReader", "Window"]
