@@ -37,6 +37,7 @@ def account_figures(
     scores, truth = [], []
     seen = 0
     groups: dict[str, dict[str, list[tuple[bool, bool]]]] = {"lang": {}, "platform": {}, "role": {}}
+    referred: dict[str, list[bool]] = {}
     at_half: list[tuple[bool, bool]] = []
     at_thr: list[tuple[bool, bool]] = []
     observed: list[tuple[bool, bool]] = []
@@ -55,6 +56,7 @@ def account_figures(
             observed.append((actual, score >= 0.5))
             observed_thr.append((actual, score >= threshold))
             observed_scores.append((actual, score))
+        referred.setdefault(r["role"], []).append(score >= threshold)
         for group, key in (("lang", r["lang"]), ("platform", r["platform"]), ("role", r["role"])):
             groups[group].setdefault(key, []).append((actual, score >= 0.5))
     role_fpr = {
@@ -80,6 +82,12 @@ def account_figures(
         "at_threshold": {"threshold": threshold, **_prf(at_thr)},
         "roc_auc": round(float(roc_auc_score(truth, scores)), 4),
         "hard_negative_fpr": role_fpr,
+        "hard_negative_fpr_at_threshold": {
+            role: round(sum(referred[role]) / len(referred[role]), 4)
+            if referred.get(role)
+            else None
+            for role in HARD_NEGATIVES
+        },
         "hard_negative_counts": {r: len(groups["role"].get(r, [])) for r in HARD_NEGATIVES},
         "other_negative_fpr": other_fpr,
         "by_language": {k: _prf(v) for k, v in sorted(groups["lang"].items())},
