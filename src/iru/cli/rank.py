@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 from iru.app import Workspace
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
@@ -34,6 +35,31 @@ RANK_COLUMNS = (
 
 # What fits a terminal; csv and json carry every column.
 TABLE_COLUMNS = ("rank", "handle", "label", "score", "impact", "share", "community", "why")
+
+
+def _bridges(
+    inputs: ReachInputs,
+    membership: np.ndarray,
+    node: int,
+    handles: dict[tuple[str, str], str],
+    limit: int = 3,
+) -> str:
+    """The accounts in other communities ``node`` interacts with most, and their communities."""
+    communities_linked = bridges_of(inputs, membership, node, limit=limit)
+    edges, weights = inputs.edges, inputs.weights
+    touching = (edges[:, 0] == node) | (edges[:, 1] == node)
+    others = np.where(edges[touching, 0] == node, edges[touching, 1], edges[touching, 0])
+    outside = membership[others] != membership[node]
+    strength: dict[int, float] = {}
+    for other, weight in zip(others[outside], weights[touching][outside], strict=True):
+        strength[int(other)] = strength.get(int(other), 0.0) + float(weight)
+    best = sorted(strength, key=lambda j: (-strength[j], j))[:limit]
+    named = [
+        f"@{handles.get(inputs.keys[j]) or inputs.keys[j][1]} (c{int(membership[j])})" for j in best
+    ]
+    if not named and communities_linked:
+        named = [f"c{c}" for c in communities_linked]
+    return " ".join(named)
 
 
 def reach_inputs(ws: Workspace) -> ReachReader:
@@ -64,9 +90,7 @@ def ranked_rows(
                 "reach_removed": round(r.reach_removed, 1),
                 "share": round(r.share, 4),
                 "community": int(membership[r.index]),
-                "bridges_to": " ".join(
-                    str(c) for c in bridges_of(inputs, membership, r.index, limit=3)
-                ),
+                "bridges_to": _bridges(inputs, membership, r.index, handles),
                 "status": "active",
                 "why": r.why,
             }
