@@ -36,18 +36,16 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from detection_eval import HARD_NEGATIVES, account_figures, link_figures
+from detection_eval import HARD_NEGATIVES, account_figures, import_knowledge, link_figures
 from iru.app import Workspace
 from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
-from iru.detect.hashlists import load_hash_list
-from iru.detect.known_texts import parse_known_texts
 from iru.sim.config import WorldConfig
 from iru.sim.output import WorldWriter, ground_truth_csv
 from iru.sim.world import World
 from iru.storage.assessments import DetectionStore
-from iru.storage.knowledge import HashRow, KnowledgeStore, LabelRow, TextRow
+from iru.storage.knowledge import LabelRow
 from iru.storage.models import current_labels
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -106,17 +104,7 @@ def run_world(
             environ={},
         )
     )
-    knowledge = KnowledgeStore(ws.database)
-    listed = load_hash_list(world_dir / "hashes" / "known-content.csv")
-    knowledge.add_hashes(
-        [HashRow(e.hash_type, e.value, e.label, e.source, e.created_at) for e in listed.entries],
-        "bench",
-    )
-    texts = parse_known_texts((world_dir / "hashes" / "known-texts.jsonl").read_bytes(), "bench")
-    knowledge.add_texts([TextRow(e.text, e.label, e.source) for e in texts.entries], "bench")
-    text = (world_dir / "knowledge" / "indicators.toml").read_text(encoding="utf-8")
-    knowledge.add_indicator_set(f"sim{seed}-desk", "1", "x", text.count("[[rule]]"), text)
-    knowledge.add_labels(labels, "bench")
+    import_knowledge(ws, world_dir, seed, labels)
     ingest_s = detect_s = train_s = 0.0
     posts = 0
     link_days: dict[tuple[str, str, str], Any] = {}

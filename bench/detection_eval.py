@@ -1,15 +1,36 @@
-"""Scoring for bench/detection.py: account figures and resurgence-link figures against ground truth."""
+"""Shared by the benchmarks: what a unit knows imported, and scoring against ground truth."""
 
 from __future__ import annotations
 
 import csv
 import statistics
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sklearn.metrics import roc_auc_score
 
+from iru.app import Workspace
+from iru.detect.hashlists import load_hash_list
+from iru.detect.known_texts import parse_known_texts
+from iru.storage.knowledge import HashRow, KnowledgeStore, LabelRow, TextRow
+
 HARD_NEGATIVES = ("journalist", "researcher", "official", "counter_speech")
+
+
+def import_knowledge(ws: Workspace, world: Path, seed: int, labels: list[LabelRow]) -> None:
+    """The simulator's hash list, known texts and analyst indicator file, and ``labels``."""
+    knowledge = KnowledgeStore(ws.database)
+    listed = load_hash_list(world / "hashes" / "known-content.csv")
+    knowledge.add_hashes(
+        [HashRow(e.hash_type, e.value, e.label, e.source, e.created_at) for e in listed.entries],
+        "bench",
+    )
+    texts = parse_known_texts((world / "hashes" / "known-texts.jsonl").read_bytes(), "bench")
+    knowledge.add_texts([TextRow(e.text, e.label, e.source) for e in texts.entries], "bench")
+    text = (world / "knowledge" / "indicators.toml").read_text(encoding="utf-8")
+    knowledge.add_indicator_set(f"sim{seed}-desk", "1", "x", text.count("[[rule]]"), text)
+    knowledge.add_labels(labels, "bench")
 
 
 def _prf(pairs: list[tuple[bool, bool]]) -> dict[str, float]:

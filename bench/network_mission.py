@@ -26,19 +26,18 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from detection_eval import import_knowledge
 from iru.app import Workspace
 from iru.cli.common import IruError
 from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
-from iru.detect.hashlists import load_hash_list
-from iru.detect.known_texts import parse_known_texts
 from iru.engine.network import ReachReader
 from iru.network.reach import reach_removed, total_reach
 from iru.network.strategies import STRATEGIES, rank
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
-from iru.storage.knowledge import HashRow, KnowledgeStore, LabelRow, TextRow
+from iru.storage.knowledge import LabelRow
 from iru.storage.models import current_labels
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -68,21 +67,11 @@ def prepare(seed: int, scale: float, days: int, root: Path) -> tuple[Workspace, 
     ws.ingest_engine().run(
         [world / "twitter", world / "telegram", world / "activitypub", world / "follows.jsonl"]
     )
-    knowledge = KnowledgeStore(ws.database)
-    listed = load_hash_list(world / "hashes" / "known-content.csv")
-    knowledge.add_hashes(
-        [HashRow(e.hash_type, e.value, e.label, e.source, e.created_at) for e in listed.entries],
-        "bench",
-    )
-    texts = parse_known_texts((world / "hashes" / "known-texts.jsonl").read_bytes(), "bench")
-    knowledge.add_texts([TextRow(e.text, e.label, e.source) for e in texts.entries], "bench")
-    text = (world / "knowledge" / "indicators.toml").read_text(encoding="utf-8")
-    knowledge.add_indicator_set(f"sim{seed}-desk", "1", "x", text.count("[[rule]]"), text)
     with (world / "knowledge" / "labels.csv").open(encoding="utf-8", newline="") as handle:
         rows = [
             LabelRow(r["platform"], r["account_id"], r["label"]) for r in csv.DictReader(handle)
         ]
-    knowledge.add_labels(rows, "bench")
+    import_knowledge(ws, world, seed, rows)
     ws.detect_engine().run()
     reader = ws.account_reader()
     keys = reader.keys()

@@ -16,10 +16,14 @@ from iru.network._jit import jit
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+# Heap keys: integers for the dismantling heaps, floats for the reach greedy (numba
+# compiles one version per key type).
+KeyArray = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 
 __all__ = [
     "BoolArray",
     "IntArray",
+    "KeyArray",
     "alive_degrees",
     "bucket_insert",
     "bucket_remove",
@@ -159,7 +163,7 @@ def largest_component_trajectory(indptr: IntArray, indices: IntArray, order: Int
 
 
 @jit
-def heap_push(keys: IntArray, vals: IntArray, size: int, key: int, val: int) -> int:
+def heap_push(keys: KeyArray, vals: IntArray, size: int, key: float, val: int) -> int:
     """Push ``(key, val)`` on the min-heap held in ``keys``/``vals``; return the new size."""
     i = size
     keys[i] = key
@@ -176,7 +180,7 @@ def heap_push(keys: IntArray, vals: IntArray, size: int, key: int, val: int) -> 
 
 
 @jit
-def heap_pop(keys: IntArray, vals: IntArray, size: int) -> int:
+def heap_pop(keys: KeyArray, vals: IntArray, size: int) -> int:
     """Drop the top of the heap (read ``keys[0]``, ``vals[0]`` first); return the new size."""
     size -= 1
     keys[0] = keys[size]

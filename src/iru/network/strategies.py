@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from iru.network._jit import jit
+from iru.network.kernels import heap_pop, heap_push
 from iru.network.reach import (
     FloatArray,
     IntArray,
@@ -86,49 +87,6 @@ class Ranked:
 
 
 @jit
-def _fheap_push(keys: FloatArray, vals: IntArray, size: int, key: float, val: int) -> int:
-    """Push on the (key, val) min-heap held in ``keys``/``vals``; return the new size."""
-    i = size
-    keys[i] = key
-    vals[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] > keys[i] or (keys[parent] == keys[i] and vals[parent] > vals[i]):
-            keys[parent], keys[i] = keys[i], keys[parent]
-            vals[parent], vals[i] = vals[i], vals[parent]
-            i = parent
-        else:
-            break
-    return size + 1
-
-
-@jit
-def _fheap_pop(keys: FloatArray, vals: IntArray, size: int) -> int:
-    """Drop the top of the heap (read ``keys[0]``, ``vals[0]`` first); return the new size."""
-    size -= 1
-    keys[0] = keys[size]
-    vals[0] = vals[size]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        child = left
-        right = left + 1
-        if right < size and (
-            keys[right] < keys[left] or (keys[right] == keys[left] and vals[right] < vals[left])
-        ):
-            child = right
-        if keys[child] < keys[i] or (keys[child] == keys[i] and vals[child] < vals[i]):
-            keys[child], keys[i] = keys[i], keys[child]
-            vals[child], vals[i] = vals[i], vals[child]
-            i = child
-        else:
-            break
-    return size
-
-
-@jit
 def greedy_reach(  # noqa: PLR0917 - numba kernels take positional arrays
     indptr: IntArray,
     indices: IntArray,
@@ -152,7 +110,7 @@ def greedy_reach(  # noqa: PLR0917 - numba kernels take positional arrays
     size = 0
     for x in range(n):
         if gain[x] > floor[x] and gain[x] > 0.0:
-            size = _fheap_push(keys, vals, size, -gain[x], x)
+            size = heap_push(keys, vals, size, -gain[x], x)
     removed = np.zeros(n, dtype=np.bool_)
     order = np.empty(min(k, n), dtype=np.int64)
     gains = np.empty(min(k, n), dtype=np.float64)
@@ -160,12 +118,12 @@ def greedy_reach(  # noqa: PLR0917 - numba kernels take positional arrays
     while count < order.size and size > 0:
         bound = -keys[0]
         x = vals[0]
-        size = _fheap_pop(keys, vals, size)
+        size = heap_pop(keys, vals, size)
         g = gain[x]
         if g <= floor[x] or g <= 0.0:
             continue
         if bound > g:  # stale: put it back with its current gain
-            size = _fheap_push(keys, vals, size, -g, x)
+            size = heap_push(keys, vals, size, -g, x)
             continue
         removed[x] = True
         order[count] = x
