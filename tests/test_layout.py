@@ -37,6 +37,20 @@ FORBIDDEN = {
         "psycopg",
     ),
     "storage": ("iru.engine", "iru.web", "iru.cli", "iru.app"),
+    # The pure core: logic only, no storage, no driver, no interface.
+    **dict.fromkeys(
+        ("detect", "network", "cases"),
+        (
+            "iru.storage",
+            "iru.engine",
+            "iru.web",
+            "iru.cli",
+            "iru.app",
+            "sqlalchemy",
+            "psycopg",
+            "duckdb",
+        ),
+    ),
     "engine": ("iru.web", "iru.cli", "iru.app"),
 }
 

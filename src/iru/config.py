@@ -109,6 +109,25 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "evidence_retention_days",
+        183,
+        "Days evidence is kept after its newest capture before `iru evidence purge` removes "
+        "it (six months: TCO Regulation Art. 6).",
+        _positive_int,
+    ),
+    Setting(
+        "user",
+        "",
+        "The iru user acting (case work: queue, decide, approve; added with `iru users add`).",
+        str,
+    ),
+    Setting(
+        "four_eyes",
+        False,
+        "Referrals decided by analysts wait for a supervisor's `iru approve`.",
+        bool,
+    ),
+    Setting(
         "progress",
         True,
         "Show progress bars on long work (off when output is not a terminal).",

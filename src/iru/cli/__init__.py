@@ -7,8 +7,11 @@ import sys
 import click
 
 from iru import __version__
+from iru.cli.audit import audit
+from iru.cli.cases import approve, decide, queue, users
 from iru.cli.db import db
 from iru.cli.detect import detect
+from iru.cli.evidence import evidence
 from iru.cli.export import export
 from iru.cli.ingest import ingest
 from iru.cli.knowledge import hashes, indicators, label
@@ -37,12 +40,18 @@ for command in (
     train,
     detect,
     rank_command,
+    users,
+    queue,
+    decide,
+    approve,
     quarantine,
     stats,
     export,
     db,
     settings,
     network,
+    audit,
+    evidence,
 ):
     cli.add_command(command)
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -180,4 +181,104 @@ resurgence_links = Table(
     Column("explanation", Text, nullable=False),
     Column("first_post_at", DateTime(timezone=True)),
     Column("linked_at", DateTime(timezone=True), nullable=False),
+)
+
+# The audit log: append-only, hash-chained (see iru.cases.audit); seq is given, not generated.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(1024), nullable=False, index=True),
+    Column("before", Text),  # canonical JSON, or NULL
+    Column("after", Text),  # canonical JSON, or NULL
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The evidence manifest: one chained entry per capture or purge (see iru.cases.evidence).
+evidence_manifest = Table(
+    "evidence_manifest",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("action", String(16), nullable=False),  # capture | purge
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("subject", String(1024), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("mime_type", String(200), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The case workflow: units, their users, cases per (account, unit), decisions, holds.
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("contact", Text, nullable=False),  # the desk other units call about a hold
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("role", String(16), nullable=False),  # analyst | supervisor | auditor | admin
+    Column("unit", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(64), nullable=False),
+    Column("account_id", String(512), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("restricted", Boolean, nullable=False),  # visible to its unit only
+    # open | pending_approval | referred | dismissed | monitor | hold
+    Column("status", String(32), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "account_id", "unit", name="uq_cases_account_unit"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, nullable=False, index=True),
+    Column("decision", String(16), nullable=False),  # refer | dismiss | monitor | hold
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(200)),  # a referral under the four-eyes rule
+    Column("approved_at", DateTime(timezone=True)),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("hold_id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(64), nullable=False),
+    Column("account_id", String(512), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("contact", Text, nullable=False),
+    Column("reason", Text, nullable=False),  # the holding unit's only
+    Column("placed_by", String(200), nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("lifted_at", DateTime(timezone=True)),
+    Index("ix_holds_account", "platform", "account_id"),
 )

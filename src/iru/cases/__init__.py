@@ -1,0 +1,1 @@
+"""The case workflow: audit log, evidence, and (later) triage, review and referral."""

@@ -1,0 +1,291 @@
+"""The case service: users, the triage queue, decisions, holds and approvals, audited.
+
+Every method takes the acting :class:`~iru.cases.access.Principal`, checks its
+permission first (:func:`~iru.cases.access.authorize`), and writes its change and the
+audit event in one transaction (the audit chain's lock held), so that no change is
+ever stored without its record. A decision to refer or dismiss becomes a training
+label (source ``decision:<unit>``), which ``iru train`` reads with the imported ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, Role, authorize
+from iru.cases.holds import blocking, new_hold
+from iru.cases.triage import Candidate, QueueItem, build_queue
+from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
+from iru.storage.cases import CaseRow, CaseStore
+from iru.storage.database import Database
+from iru.storage.schema import labels
+
+DECISIONS = ("refer", "dismiss", "monitor", "hold")
+# Decisions that say what the account is: they become training labels.
+LABEL_OF = {"refer": "supporter", "dismiss": "not_supporter"}
+
+
+class Deconflicted(PermissionError):
+    """Another unit holds the account; the message says whom to contact, nothing more."""
+
+
+class UnknownUser(LookupError):
+    """No such user (or the workspace has none yet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionResult:
+    case_id: int
+    status: str  # the case's new status
+    decision_id: int
+    label: str | None  # the training label it gave, if any
+
+
+def subject(platform: str, account_id: str) -> str:
+    return f"{platform}:{account_id}"
+
+
+class CaseService:
+    """Case work of one workspace."""
+
+    def __init__(self, database: Database, *, four_eyes: bool = False) -> None:
+        self.database = database
+        self.store = CaseStore(database)
+        self.audit = AuditStore(database)
+        self.four_eyes = four_eyes
+
+    # -- users ------------------------------------------------------------------------------
+
+    def principal(self, name: str) -> Principal:
+        found = self.store.principal(name) if name else None
+        if found is None:
+            raise UnknownUser(
+                f"unknown user {name!r}: add one with `iru users add NAME --role ... --unit ...`"
+                if name
+                else "no user given: pass --user NAME or set IRU_USER"
+            )
+        return found
+
+    def add_user(
+        self,
+        actor: Principal | None,
+        name: str,
+        role: Role,
+        unit: str,
+        now: datetime,
+        *,
+        unit_name: str = "",
+        contact: str = "",
+    ) -> None:
+        """Add a user; the very first one (an admin, to bootstrap) needs no actor."""
+        bootstrap = self.store.user_count() == 0
+        if bootstrap:
+            if role is not Role.ADMIN:
+                raise PermissionDenied("the first user of a workspace must be an admin")
+        else:
+            if actor is None:
+                raise PermissionDenied("adding a user needs an acting admin (--user)")
+            authorize(actor, Action.USERS_MANAGE)
+        if self.store.principal(name) is not None:
+            raise ValueError(f"user {name!r} exists already")
+        with locked_transaction(self.database, AUDIT_CHAIN) as conn:
+            self.store.ensure_unit(conn, unit, unit_name, contact, now)
+            self.store.add_user(conn, name, role, unit, now)
+            self.audit.append_in(
+                conn,
+                actor.name if actor else name,
+                actor.unit if actor else unit,
+                "users.add",
+                f"user:{name}",
+                after={"role": role.value, "unit": unit},
+                at=now,
+            )
+
+    # -- the queue --------------------------------------------------------------------------
+
+    def queue(
+        self, principal: Principal, candidates: list[Candidate], now: datetime, **filters: Any
+    ) -> list[QueueItem]:
+        """The principal's queue: accounts without a standing decision of its unit."""
+        authorize(principal, Action.CASE_READ)
+        decided = {
+            (c.platform, c.account_id)
+            for c in self.store.cases()
+            if c.unit == principal.unit and c.status != "open"
+        }
+        items = build_queue(
+            [c for c in candidates if (c.platform, c.account_id) not in decided], now, **filters
+        )
+        self.audit.append(
+            principal.name,
+            principal.unit,
+            "queue.read",
+            f"unit:{principal.unit}",
+            after={"items": len(items)},
+            at=now,
+        )
+        return items
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def decide(
+        self,
+        principal: Principal,
+        platform: str,
+        account_id: str,
+        *,
+        decision: str,
+        reason: str,
+        now: datetime,
+        contact: str = "",
+        hold_until: datetime | None = None,
+    ) -> DecisionResult:
+        """Record ``decision`` on the account for the principal's unit."""
+        if decision not in DECISIONS:
+            raise ValueError(f"unknown decision {decision!r} (use one of {', '.join(DECISIONS)})")
+        if not reason.strip():
+            raise ValueError("a decision needs a reason")
+        authorize(principal, Action.CASE_DECIDE)
+        if decision == "hold":
+            authorize(principal, Action.HOLD_PLACE)
+        with locked_transaction(self.database, AUDIT_CHAIN) as conn:
+            case = self.store.case(conn, platform, account_id, principal.unit)
+            if case is not None:
+                authorize(principal, Action.CASE_DECIDE, CaseScope(case.unit, case.restricted))
+            if decision == "refer":
+                stop = blocking(
+                    self.store.holds_on(conn, platform, account_id), principal.unit, now
+                )
+                if stop is not None:
+                    self.audit.append_in(
+                        conn,
+                        principal.name,
+                        principal.unit,
+                        "case.refer_blocked",
+                        subject(platform, account_id),
+                        after={"holding_unit": stop.unit},
+                        at=now,
+                    )
+                    conn.commit()
+                    raise Deconflicted(f"{subject(platform, account_id)} is {stop.message}")
+            if case is None:
+                case = self.store.open_case(
+                    conn, platform, account_id, unit=principal.unit, user=principal.name, now=now
+                )
+            status, restricted, approved_by = self._outcome(principal, decision)
+            if decision == "hold":
+                hold = new_hold(
+                    platform,
+                    account_id,
+                    unit=principal.unit,
+                    contact=contact or self.store.unit_contact(principal.unit),
+                    reason=reason,
+                    placed_by=principal.name,
+                    now=now,
+                    expires_at=hold_until,
+                )
+                self.store.add_hold(conn, hold)
+            decision_id = self.store.add_decision(
+                conn,
+                case.case_id,
+                decision=decision,
+                reason=reason,
+                user=principal.name,
+                now=now,
+                approved_by=approved_by,
+            )
+            self.store.set_status(conn, case.case_id, status, now, restricted)
+            label = LABEL_OF.get(decision)
+            if label is not None:
+                self._label(conn, platform, account_id, unit=principal.unit, label=label, now=now)
+            self.audit.append_in(
+                conn,
+                principal.name,
+                principal.unit,
+                "case.decide",
+                subject(platform, account_id),
+                before={"status": case.status},
+                after={"status": status, "decision": decision, "reason": reason},
+                at=now,
+            )
+        return DecisionResult(case.case_id, status, decision_id, label)
+
+    def approve(
+        self, principal: Principal, platform: str, account_id: str, now: datetime
+    ) -> DecisionResult:
+        """A supervisor approves its unit's pending referral (the four-eyes rule)."""
+        with locked_transaction(self.database, AUDIT_CHAIN) as conn:
+            case = self.store.case(conn, platform, account_id, principal.unit)
+            if case is None:
+                raise LookupError(
+                    f"unit {principal.unit} has no case on {subject(platform, account_id)}"
+                )
+            authorize(principal, Action.CASE_APPROVE, CaseScope(case.unit, case.restricted))
+            pending = self.store.pending_referral(conn, case.case_id)
+            if pending is None or case.status != "pending_approval":
+                raise LookupError(f"no referral awaits approval on {subject(platform, account_id)}")
+            if pending["decided_by"] == principal.name:
+                raise PermissionDenied("four eyes: a referral is approved by someone else")
+            stop = blocking(self.store.holds_on(conn, platform, account_id), principal.unit, now)
+            if stop is not None:
+                raise Deconflicted(f"{subject(platform, account_id)} is {stop.message}")
+            self.store.approve(conn, int(pending["decision_id"]), principal.name, now)
+            self.store.set_status(conn, case.case_id, "referred", now)
+            self.audit.append_in(
+                conn,
+                principal.name,
+                principal.unit,
+                "case.approve",
+                subject(platform, account_id),
+                before={"status": case.status},
+                after={"status": "referred"},
+                at=now,
+            )
+        return DecisionResult(case.case_id, "referred", int(pending["decision_id"]), "supporter")
+
+    def read_case(self, principal: Principal, case: CaseRow, now: datetime) -> dict[str, Any]:
+        """A case with its decisions; the read itself is audited."""
+        authorize(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted))
+        self.audit.append(
+            principal.name,
+            principal.unit,
+            "case.read",
+            subject(case.platform, case.account_id),
+            at=now,
+        )
+        return {"case": case, "decisions": self.store.decisions_of(case.case_id)}
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _outcome(self, principal: Principal, decision: str) -> tuple[str, bool | None, str | None]:
+        """(status, restricted, approved_by) of a decision by ``principal``."""
+        if decision == "refer":
+            if self.four_eyes and principal.role is not Role.SUPERVISOR:
+                return "pending_approval", None, None
+            return "referred", None, principal.name
+        if decision == "hold":
+            return "hold", True, None  # an investigation's case is visible to its unit only
+        return {"dismiss": "dismissed", "monitor": "monitor"}[decision], None, None
+
+    @staticmethod
+    def _label(
+        conn: Connection, platform: str, account_id: str, *, unit: str, label: str, now: datetime
+    ) -> None:
+        source = f"decision:{unit}"
+        key = (labels.c.platform == platform) & (labels.c.account_id == account_id)
+        conn.execute(labels.delete().where(key & (labels.c.source == source)))
+        conn.execute(
+            labels.insert().values(
+                platform=platform,
+                account_id=account_id,
+                source=source,
+                label=label,
+                labelled_at=now,
+            )
+        )
+
+
+__all__ = ["DECISIONS", "CaseService", "DecisionResult", "Deconflicted", "UnknownUser", "subject"]

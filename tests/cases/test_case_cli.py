@@ -1,0 +1,81 @@
+"""``iru users``, ``iru queue``, ``iru decide``, ``iru approve`` end to end on a small world."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from iru.sim.config import WorldConfig
+from iru.sim.output import simulate
+
+from ..conftest import Iru
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("case-world") / "world"
+    simulate(WorldConfig(seed=12, days=2, scale=0.01), out)
+    return out
+
+
+def test_queue_decide_hold_and_approve_through_the_cli(iru: Iru, world: Path) -> None:
+    iru("ingest", str(world / "twitter"), str(world / "follows.jsonl"))
+    iru("label", "import", str(world / "knowledge" / "labels.csv"))
+    iru("indicators", "import", str(world / "knowledge" / "indicators.toml"))
+    iru("detect")
+    # Nobody may act before the first user, an admin, exists.
+    assert "no user given" in iru("queue", ok=False).stderr
+    iru("users", "add", "root", "--role", "admin", "--unit", "EU", "--contact", "EU desk")
+    refused = iru("users", "add", "eve", "--role", "analyst", "--unit", "DE", ok=False)
+    assert refused.exit_code == 1 and "no user given" in refused.stderr
+    for name, role, unit, contact in (
+        ("anna", "analyst", "DE", "BKA desk"),
+        ("fabien", "analyst", "FR", "PHAROS desk"),
+        ("sven", "supervisor", "DE", ""),
+    ):
+        iru(
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--unit",
+            unit,
+            "--contact",
+            contact,
+            "--user",
+            "root",
+        )
+    rows = list(
+        csv.DictReader(io.StringIO(iru("queue", "--user", "anna", "--format", "csv").output))
+    )
+    assert len(rows) >= 3
+    priorities = [float(r["priority"]) for r in rows]
+    assert priorities == sorted(priorities, reverse=True)  # no resurgences in this world
+    first, second, third = (f"{r['platform']}:{r['account_id']}" for r in rows[:3])
+    held = iru("decide", first, "hold", "--reason", "op NORDLICHT", "--user", "anna")
+    assert "hold" in held.output
+    stopped = iru("decide", first, "refer", "--reason", "x", "--user", "fabien", ok=False)
+    assert stopped.exit_code == 1
+    assert "unit DE" in stopped.stderr and "BKA desk" in stopped.stderr
+    assert "NORDLICHT" not in stopped.stderr
+    assert (
+        "training label supporter"
+        in iru("decide", second, "refer", "--reason", "releases", "--user", "anna").output
+    )
+    # Four eyes: an analyst's referral waits for a supervisor of its unit.
+    iru.runner.env = {"IRU_FOUR_EYES": "true"}
+    assert (
+        "pending_approval"
+        in iru("decide", third, "refer", "--reason", "r", "--user", "anna").output
+    )
+    assert iru("approve", third, "--user", "anna", ok=False).exit_code == 1
+    assert "approved" in iru("approve", third, "--user", "sven").output
+    after = iru("queue", "--user", "anna", "--format", "csv").output
+    assert first.split(":")[1] not in after and second.split(":")[1] not in after
+    assert "audit log intact" in iru("audit", "verify").output
+    bad = iru("decide", "nonsense", "refer", "--reason", "x", "--user", "anna", ok=False)
+    assert bad.exit_code == 1 and "PLATFORM:ACCOUNT_ID" in bad.stderr
