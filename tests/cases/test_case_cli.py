@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -77,5 +78,11 @@ def test_queue_decide_hold_and_approve_through_the_cli(iru: Iru, world: Path) ->
     after = iru("queue", "--user", "anna", "--format", "csv").output
     assert first.split(":")[1] not in after and second.split(":")[1] not in after
     assert "audit log intact" in iru("audit", "verify").output
+    # Once there are users, only auditors read the log, and only their unit's events.
+    assert iru("audit", "list", "--user", "anna", ok=False).exit_code == 1
+    iru("users", "add", "audrey", "--role", "auditor", "--unit", "FR", "--user", "root")
+    listed = json.loads(iru("audit", "list", "--user", "audrey", "--format", "json").output)
+    assert listed and {e["unit"] for e in listed} == {"FR"}
+    assert "NORDLICHT" not in json.dumps(listed)
     bad = iru("decide", "nonsense", "refer", "--reason", "x", "--user", "anna", ok=False)
     assert bad.exit_code == 1 and "PLATFORM:ACCOUNT_ID" in bad.stderr

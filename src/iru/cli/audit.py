@@ -1,6 +1,7 @@
 """``iru audit verify | list``: check the hash-chained audit log, and read it.
 
-Reading the log is not itself recorded: it is the record.
+Reading the log is not itself recorded: it is the record. Once the workspace has
+users, only auditors read it, and only their own unit's events.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import click
 
 from iru.app import Workspace
+from iru.cases.access import Action, PermissionDenied, authorize
 from iru.cases.chain import canonical_json
 from iru.cli.common import (
     IruError,
@@ -21,6 +23,7 @@ from iru.cli.common import (
     workspace_command,
 )
 from iru.storage.audit import AuditStore
+from iru.storage.cases import CaseStore
 
 AUDIT_COLUMNS = (
     "seq",
@@ -58,16 +61,40 @@ def _json(value: dict[str, Any] | None) -> str | None:
 
 @audit.command("list")
 @click.option("--subject", help="Only events about this subject, e.g. twitter:12345.")
+@click.option("--user", "user_name", help="Acting user [env IRU_USER].")
 @output_format_option("table", "csv", "json")
 @out_option
 @workspace_command
-def list_audit(subject: str | None, output_format: str, out: Path | None, ws: Workspace) -> None:
-    """List audit events in order (before/after as JSON)."""
+def list_audit(
+    subject: str | None,
+    user_name: str | None,
+    output_format: str,
+    out: Path | None,
+    ws: Workspace,
+) -> None:
+    """List audit events in order (before/after as JSON).
+
+    Once the workspace has users, reading the log needs the audit.read permission
+    (auditors) and shows the events of the reader's own unit only: another unit's
+    entries may name its investigations."""
     store = AuditStore(ws.database)
     structured = output_format == "json"
+    cases = CaseStore(ws.database)
+    unit: str | None = None
+    if cases.user_count():
+        principal = cases.principal(user_name or ws.settings["user"])
+        if principal is None:
+            raise IruError("reading the audit log needs --user (an auditor of your unit)")
+        try:
+            authorize(principal, Action.AUDIT_READ)
+        except PermissionDenied as exc:
+            raise IruError(str(exc)) from exc
+        unit = principal.unit
 
     def rows() -> Iterator[dict[str, Any]]:
         for event in store.events(subject=subject):
+            if unit is not None and event.unit != unit:
+                continue
             yield {
                 "seq": event.seq,
                 "at": event.at,
