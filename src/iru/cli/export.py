@@ -1,4 +1,4 @@
-"""``iru export``: the store's records for other tools (accounts now; cases, STIX, MISP later)."""
+"""``iru export``: the store's records for other tools (accounts; STIX and MISP for partners)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from typing import Any
 import click
 
 from iru.app import Workspace
-from iru.cli.common import out_option, render_rows, workspace_command
+from iru.cases.access import PermissionDenied
+from iru.cli.cases import service, user_option
+from iru.cli.common import IruError, out_option, render_rows, workspace_command
+from iru.engine.cases import UnknownUser
+from iru.engine.sharing import NothingToExport, export_shared
 from iru.storage.assessments import DetectionStore
+from iru.storage.evidence import EvidenceStore
 
 # The contract columns first; score/label/reasons come from `iru detect`, impact from ranking.
 ACCOUNT_COLUMNS = (
@@ -64,3 +69,66 @@ def export_accounts(output_format: str, out: Path | None, ws: Workspace) -> None
             yield account
 
     render_rows(rows(), ACCOUNT_COLUMNS, output_format, out)
+
+
+def _share(
+    ws: Workspace, output_format: str, out: Path, unit: str | None, user_name: str | None
+) -> None:
+    """Export the referred accounts the acting user may read; audited as export.<format>."""
+    try:
+        principal = service(ws).principal(user_name or ws.settings["user"])
+        result = export_shared(
+            ws.database,
+            EvidenceStore(ws.database, ws.root / "evidence"),
+            ws.archive,
+            principal,
+            output_format=output_format,
+            out=out,
+            unit=unit,
+        )
+    except (UnknownUser, PermissionDenied, NothingToExport) as exc:
+        raise IruError(str(exc)) from exc
+    hidden = (
+        f"; {result.left_out} referred case(s) left out: {principal.name} may not read them"
+        if result.left_out
+        else ""
+    )
+    click.echo(f"wrote {result.targets} referred account(s) to {out} ({output_format}){hidden}")
+
+
+def _share_options(func: Any) -> Any:
+    func = click.option(
+        "--format",
+        type=click.Choice(["json"]),
+        default="json",
+        show_default=True,
+        expose_value=False,
+        help="Both sharing formats are JSON documents.",
+    )(func)
+    func = click.option(
+        "--unit", help="Only the cases of this unit (default: every case the user may read)."
+    )(func)
+    return click.option(
+        "--out",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The file to write (replaced atomically).",
+    )(func)
+
+
+@export.command("stix")
+@_share_options
+@user_option
+@workspace_command
+def export_stix(out: Path, unit: str | None, user_name: str | None, ws: Workspace) -> None:
+    """Referred accounts as a STIX 2.1 bundle (TLP:AMBER) for partners."""
+    _share(ws, "stix", out, unit, user_name)
+
+
+@export.command("misp")
+@_share_options
+@user_option
+@workspace_command
+def export_misp(out: Path, unit: str | None, user_name: str | None, ws: Workspace) -> None:
+    """Referred accounts as a MISP event (the JSON /events/add takes, tlp:amber)."""
+    _share(ws, "misp", out, unit, user_name)
