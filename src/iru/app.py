@@ -23,6 +23,7 @@ from iru.engine.accounts import AccountReader
 from iru.engine.assess import AccountAssessor
 from iru.engine.detect import DetectEngine
 from iru.engine.ingest import IngestEngine
+from iru.engine.network import ReachReader
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.database import Database
@@ -113,6 +114,11 @@ class Workspace:
             self.database, self.archive, window_days=self.settings["graph_window_days"]
         )
 
+    def reach_reader(self) -> ReachReader:
+        return ReachReader(
+            self.database, self.archive, window_days=self.settings["graph_window_days"]
+        )
+
     def detect_engine(self) -> DetectEngine:
         """The detection engine, with the newest trained model when there is one."""
         store = DetectionStore(self.database)
@@ -130,9 +136,8 @@ class Workspace:
             self.archive,
             store,
             self.detectors(),
-            threshold=self.settings["detect_threshold"],
-            media_dir=self.media_dir,
             assessor=assessor,
+            media_dir=self.media_dir,
         )
 
     def ingest_engine(self) -> IngestEngine:

@@ -18,7 +18,6 @@ from iru.cases.access import PermissionDenied, Role
 from iru.cases.holds import HoldError
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.engine.cases import DECISIONS, CaseService, Deconflicted, UnknownUser
-from iru.engine.network import ReachReader
 from iru.engine.triage import queue_candidates
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,11 +54,7 @@ def _account(ws: Workspace, account: str) -> tuple[str, str]:
     """PLATFORM:ACCOUNT_ID, or @handle when exactly one stored account has it."""
     if account.startswith("@"):
         handle = account[1:].lower()
-        matches = [
-            key
-            for key, h in ReachReader(ws.database, ws.archive).handles().items()
-            if h.lower() == handle
-        ]
+        matches = [key for key, h in ws.reach_reader().handles().items() if h.lower() == handle]
         if len(matches) != 1:
             found = "no" if not matches else f"{len(matches)}"
             raise IruError(f"{found} stored accounts have handle {account}; use PLATFORM:ID")
@@ -139,7 +134,7 @@ def queue(  # noqa: PLR0917 - one parameter per click option
     principal = _acting(ws, user_name)
     candidates = queue_candidates(
         ws.database,
-        ReachReader(ws.database, ws.archive, ws.settings["graph_window_days"]),
+        ws.reach_reader(),
         ws.account_reader(),
         ws.settings["detect_threshold"],
     )

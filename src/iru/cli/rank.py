@@ -63,7 +63,7 @@ def _bridges(
 
 
 def reach_inputs(ws: Workspace) -> ReachReader:
-    return ReachReader(ws.database, ws.archive, window_days=ws.settings["graph_window_days"])
+    return ws.reach_reader()
 
 
 def ranked_rows(

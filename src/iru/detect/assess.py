@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from iru.detect.language import main_language
+
 # How much one signal of each detector says about its account.
 DETECTOR_WEIGHTS: Mapping[str, float] = {
     "known-media": 0.9,
@@ -50,13 +52,6 @@ class Assessment:
     reasons: list[str] = field(default_factory=list)
     signals: int = 0
     language: str = ""  # from the posts' language signals; "" when not known here
-
-
-def main_language(weights: Mapping[str, float]) -> str:
-    """The language with the largest total confidence (ties: the first code); "und" if none."""
-    if not weights:
-        return "und"
-    return min(weights, key=lambda code: (-weights[code], code))
 
 
 def assess_accounts(

@@ -22,7 +22,7 @@ per text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, ClassVar, Self
 
@@ -247,6 +247,11 @@ def account_language(signals: Iterable[Signal]) -> str:
     for signal in signals:
         if signal.detector == LanguageDetector.name and signal.label != UNDETERMINED:
             weights[signal.label] = weights.get(signal.label, 0.0) + signal.score
+    return main_language(weights)
+
+
+def main_language(weights: Mapping[str, float]) -> str:
+    """The language with the largest total confidence (ties: the first code); "und" if none."""
     if not weights:
         return UNDETERMINED
     return min(weights, key=lambda code: (-weights[code], code))

@@ -30,6 +30,7 @@ from iru.detect.propagation import (
 )
 from iru.detect.resurgence import Mention, Profile, ResurgenceLink, ResurgenceLinker, avatar_hashes
 from iru.engine.accounts import AccountReader
+from iru.engine.media import local_file
 from iru.storage.assessments import DetectionStore
 
 LINK_WINDOW_DAYS = 30.0
@@ -251,16 +252,8 @@ class AccountAssessor:
     # -- resurgence -----------------------------------------------------------------------------
 
     def _avatar(self, url: str | None) -> tuple[str | None, str | None]:
-        if not url or self.media_dir is None:
-            return (None, None)
-        path_part = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
-        for candidate in (
-            self.media_dir / path_part,
-            self.media_dir / path_part.rsplit("/", 1)[-1],
-        ):
-            if candidate.is_file():
-                return avatar_hashes(candidate.read_bytes())
-        return (None, None)
+        found = local_file(self.media_dir, url)
+        return avatar_hashes(found.read_bytes()) if found is not None else (None, None)
 
     def _link(
         self, keys: list[tuple[str, str]], graph: InteractionGraph, final: np.ndarray

@@ -18,11 +18,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from iru.detect.assess import AccountSignal, assess_accounts
 from iru.detect.base import Batch, Detector, Signal
 from iru.domain import Media, MediaKind, Post
 from iru.domain.columns import SCHEMAS
 from iru.engine.assess import AccountAssessor
+from iru.engine.media import local_file
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 
@@ -59,15 +59,13 @@ class DetectEngine:
         store: DetectionStore,
         detectors: Sequence[Detector],
         *,
-        threshold: float,
+        assessor: AccountAssessor,
         media_dir: Path | None = None,
-        assessor: AccountAssessor | None = None,
     ) -> None:
         self.media_dir = media_dir
         self.archive = archive
         self.store = store
         self.detectors = detectors
-        self.threshold = threshold
         self.assessor = assessor
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> DetectReport:
@@ -84,28 +82,22 @@ class DetectEngine:
             touched |= self._score_file(path, report)
             if progress is not None:
                 progress(number, len(pending))
-        if self.assessor is not None and (touched or self.assessor.model is not None):
+        if touched or self.assessor.model is not None:
             signals = self.assessor.reader.signal_rows(sorted(touched))
             assessed = self.assessor.run(touched, signals)
             report.accounts_assessed = assessed.saved
             report.supporters = assessed.supporters
             report.links = len(assessed.links)
             report.model = self.assessor.model.version if self.assessor.model else ""
-        elif touched:
-            assessments = assess_accounts(self._signals_of(touched), self.threshold)
-            report.accounts_assessed = self.store.save_assessments(assessments)
-            report.supporters = sum(1 for a in assessments if a.label == "supporter")
         return report
 
     def _media_batch(self, media: list[Media]) -> Batch:
-        """Media records, with the downloaded files found in ``media_dir`` by URL file name."""
+        """Media records, with the downloaded files found in ``media_dir`` (see local_file)."""
         files: dict[str, bytes] = {}
-        if self.media_dir is not None:
-            for item in media:
-                name = (item.url or "").rsplit("/", 1)[-1].split("?", 1)[0]
-                path = self.media_dir / name
-                if name and path.is_file():
-                    files[item.media_id] = path.read_bytes()
+        for item in media:
+            path = local_file(self.media_dir, item.url)
+            if path is not None:
+                files[item.media_id] = path.read_bytes()
         return Batch(media=media, media_files=files)
 
     def _relative(self, path: Path) -> str:
@@ -154,18 +146,3 @@ class DetectEngine:
         else:
             report.media += len(batch.media)
         return touched
-
-    def _signals_of(self, accounts: set[tuple[str, str]]) -> list[AccountSignal]:
-        keys = pa.table(
-            {
-                "platform": [p for p, _ in sorted(accounts)],
-                "account_id": [a for _, a in sorted(accounts)],
-            }
-        )
-        with self.archive.query() as conn:
-            conn.register("touched", keys)
-            rows = conn.execute(
-                "SELECT s.platform, s.account_id, s.detector, s.label, s.score, s.explanation "
-                "FROM signals s JOIN touched t USING (platform, account_id)"
-            ).fetchall()
-        return [AccountSignal(*row) for row in rows]

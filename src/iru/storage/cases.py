@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from iru.cases.access import Principal, Role
 from iru.cases.holds import Hold
@@ -70,7 +70,7 @@ class CaseStore:
 
     def user_count(self) -> int:
         with self.database.engine.connect() as conn:
-            return len(conn.execute(select(users.c.name)).all())
+            return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
     def ensure_unit(
         self, conn: Connection, code: str, name: str, contact: str, now: datetime
