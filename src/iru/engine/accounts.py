@@ -220,11 +220,7 @@ class AccountReader:
         return {(p, a): (first, last) for p, a, first, last in rows}
 
     def newest_post_at(self) -> datetime | None:
-        if not self.archive.has_rows("posts"):
-            return None
-        with self.archive.query() as db:
-            row = db.execute("SELECT max(created_at) FROM posts").fetchone()
-        return row[0] if row else None
+        return self.archive.newest("posts")
 
     def graph(self, keys: Sequence[tuple[str, str]]) -> InteractionGraph:
         """The interaction graph of the ``window_days`` before the newest interaction."""

@@ -258,10 +258,10 @@ class AccountAssessor:
     def _link(
         self, keys: list[tuple[str, str]], graph: InteractionGraph, final: np.ndarray
     ) -> list[ResurgenceLink]:
-        newest = self.reader.newest_post_at()
-        if newest is None:
+        activity = self.reader.activity()  # one scan gives the newest post too
+        if not activity:
             return []
-        activity = self.reader.activity()
+        newest = max(last for _, last in activity.values())
         horizon = newest - timedelta(days=LINK_WINDOW_DAYS)
         supporters = {k for k, p in zip(keys, final, strict=True) if p >= self.threshold}
         # Every account first seen in the window is a candidate, whatever its own score:

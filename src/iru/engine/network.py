@@ -80,11 +80,7 @@ class ReachReader:
         self.window_days = window_days
 
     def window(self) -> Window:
-        if not self.archive.has_rows("posts"):
-            return Window(None, None, self.window_days)
-        with self.archive.query() as db:
-            row = db.execute("SELECT max(created_at) FROM posts").fetchone()
-        until = row[0] if row else None
+        until = self.archive.newest("posts")
         since = until - timedelta(days=self.window_days) if until else None
         return Window(since, until, self.window_days)
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -110,6 +111,14 @@ class Archive:
 
     def has_rows(self, table: str) -> bool:
         return any((self.root / table).glob("platform=*/day=*/*.parquet"))
+
+    def newest(self, table: str) -> datetime | None:
+        """The latest ``created_at`` stored in ``table`` (None when it is empty)."""
+        if not self.has_rows(table):
+            return None
+        with self.query() as conn:
+            row = conn.execute(f"SELECT max(created_at) FROM {table}").fetchone()
+        return row[0] if row else None
 
     @contextmanager
     def query(self) -> Iterator[duckdb.DuckDBPyConnection]:
