@@ -13,6 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from iru.cases.connectors import Connector
+from iru.cases.packages import authority_from_mapping
 from iru.config import Settings
 from iru.detect.base import Batch, Detector
 from iru.detect.hashlists import KnownHashEntry, KnownHashList
@@ -21,12 +23,17 @@ from iru.detect.known_media import KnownMediaDetector
 from iru.detect.language import LanguageDetector
 from iru.engine.accounts import AccountReader
 from iru.engine.assess import AccountAssessor
+from iru.engine.connectors.registry import load_connector
+from iru.engine.delivery import DeliveryService
 from iru.engine.detect import DetectEngine
 from iru.engine.ingest import IngestEngine
 from iru.engine.network import ReachReader
+from iru.engine.referrals import ReferralService
+from iru.engine.targets import TargetCollector
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.database import Database
+from iru.storage.evidence import EvidenceStore
 from iru.storage.knowledge import KnowledgeStore
 from iru.storage.models import ModelStore, current_labels
 
@@ -147,6 +154,43 @@ class Workspace:
             batch_size=self.settings["ingest_batch_size"],
             bulk=self.settings["ingest_bulk"],
             chunk_bytes=self.settings["ingest_chunk_mb"] << 20,
+        )
+
+    def evidence_store(self) -> EvidenceStore:
+        return EvidenceStore(self.database, self.root / "evidence")
+
+    def referral_service(self) -> ReferralService:
+        """Referrals, with the unit's issuing authority when iru.toml has one."""
+        table = self.settings["authority"]
+        authority = authority_from_mapping(table) if table else None
+        collector = TargetCollector(
+            self.database, self.archive, self.evidence_store(), self.media_dir
+        )
+        return ReferralService(
+            self.database,
+            collector,
+            target_hours=self.settings["referral_target_hours"],
+            authority=authority,
+        )
+
+    def connector_name(self) -> str:
+        name = str(self.settings["connector"])
+        if name == "auto":
+            return "http" if self.settings["platform_api_url"] else "export"
+        return name
+
+    def connector(self, name: str | None = None) -> Connector:
+        """The named connector (default: the ``connector`` setting), built from the settings."""
+        return load_connector(name or self.connector_name(), self.settings.values, self.root)
+
+    def delivery_service(self, connector: Connector | None = None) -> DeliveryService:
+        return DeliveryService(
+            self.referral_service(),
+            connector or self.connector(),
+            self.evidence_store(),
+            attempts=self.settings["delivery_attempts"],
+            backoff=self.settings["delivery_backoff_seconds"],
+            callback_url=self.settings["callback_url"] or None,
         )
 
     @contextmanager

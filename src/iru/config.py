@@ -9,6 +9,7 @@ module that reads the environment. docs/settings.md is generated from the table
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -41,6 +42,23 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
         raise ValueError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _table(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"expected a table (JSON object), got {text[:40]!r}") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table (JSON object), got {text[:40]!r}")
     return value
 
 
@@ -128,6 +146,59 @@ SETTINGS: tuple[Setting, ...] = (
         bool,
     ),
     Setting(
+        "authority",
+        {},
+        "The `[authority]` table: the issuing authority, contacts and redress that removal "
+        "orders carry (keys in docs/referrals.md); JSON in the environment variable.",
+        _table,
+    ),
+    Setting(
+        "referral_target_hours",
+        24,
+        "Hours a platform is given to act on a referral (removal orders: 1 hour, by law).",
+        _positive_int,
+    ),
+    Setting(
+        "connector",
+        "auto",
+        "How packages reach platforms: http, export, or auto (http when platform_api_url "
+        "is set, else export).",
+    ),
+    Setting(
+        "platform_api_url",
+        "",
+        "Base URL of the platforms' notice API (docs/connectors.md), e.g. "
+        "http://127.0.0.1:8600 for `iru platform-sim serve --port 8600`.",
+    ),
+    Setting(
+        "callback_url",
+        "",
+        "Where platforms post status callbacks (`iru track --listen`); empty: poll only.",
+    ),
+    Setting(
+        "callback_secret",
+        "",
+        "Shared secret of the callbacks' HMAC-SHA256 signature.",
+        secret=True,
+    ),
+    Setting(
+        "delivery_attempts",
+        5,
+        "Tries per delivery before giving up for this run (exponential backoff between).",
+        _positive_int,
+    ),
+    Setting(
+        "delivery_backoff_seconds",
+        0.5,
+        "First wait between delivery tries; doubled each try, with jitter, at most 60 s.",
+        _positive_float,
+    ),
+    Setting(
+        "outbox_sender",
+        "referrals@iru.invalid",
+        "From address of the email-ready files the export connector writes.",
+    ),
+    Setting(
         "progress",
         True,
         "Show progress bars on long work (off when output is not a terminal).",
@@ -167,6 +238,8 @@ class Settings:
         """The value for display: secrets have their password hidden."""
         value = self.values[name]
         if BY_NAME[name].secret and value:
+            if name != "database_url":
+                return "***"
             from sqlalchemy.engine import make_url
 
             try:
@@ -177,6 +250,13 @@ class Settings:
 
 
 def _parse(setting: Setting, raw: Any, origin: str) -> Any:
+    if isinstance(setting.default, dict):
+        if isinstance(raw, dict):
+            return raw
+        if not isinstance(raw, str):
+            raise SettingsError(f"{origin}: setting {setting.name}: expected a table")
+    if isinstance(setting.default, float) and isinstance(raw, int | float):
+        raw = str(raw)
     if not isinstance(raw, str):
         if isinstance(setting.default, bool) and isinstance(raw, bool):
             return raw

@@ -20,7 +20,7 @@ from typing import Any
 
 from iru.cases.chain import GENESIS_HASH, ChainReport, as_utc, chain_hash, rfc3339, verify_links
 
-KINDS = ("post", "profile", "media", "page")
+KINDS = ("post", "profile", "media", "page", "package")
 CAPTURE = "capture"
 PURGE = "purge"
 _DIGEST = re.compile(r"[0-9a-f]{64}")

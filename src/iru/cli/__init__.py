@@ -10,14 +10,17 @@ from iru import __version__
 from iru.cli.audit import audit
 from iru.cli.cases import approve, decide, queue, users
 from iru.cli.db import db
+from iru.cli.deadlines import deadlines, holds
 from iru.cli.detect import detect
 from iru.cli.evidence import evidence
 from iru.cli.export import export
 from iru.cli.ingest import ingest
 from iru.cli.knowledge import hashes, indicators, label
 from iru.cli.network import network
+from iru.cli.platform_sim import platform_sim
 from iru.cli.quarantine import quarantine
 from iru.cli.rank import rank_command
+from iru.cli.referrals import deliver, refer, referrals, track
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
 from iru.cli.stats import stats
@@ -44,6 +47,12 @@ for command in (
     queue,
     decide,
     approve,
+    holds,
+    refer,
+    deliver,
+    track,
+    referrals,
+    deadlines,
     quarantine,
     stats,
     export,
@@ -52,6 +61,7 @@ for command in (
     network,
     audit,
     evidence,
+    platform_sim,
 ):
     cli.add_command(command)
 

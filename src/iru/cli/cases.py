@@ -173,6 +173,12 @@ def queue(  # noqa: PLR0917 - one parameter per click option
 @click.option("--reason", required=True, help="Why: it is stored, audited and shown to reviewers.")
 @click.option("--contact", default="", help="For a hold: whom other units should call.")
 @click.option("--hold-days", type=click.IntRange(1, 180), default=30, show_default=True)
+@click.option(
+    "--package/--no-package",
+    default=True,
+    show_default=True,
+    help="On a referral that stands: preserve the evidence and queue its package.",
+)
 @user_option
 @workspace_command
 def decide(  # noqa: PLR0917 - one parameter per click option
@@ -181,6 +187,7 @@ def decide(  # noqa: PLR0917 - one parameter per click option
     reason: str,
     contact: str,
     hold_days: int,
+    package: bool,
     user_name: str | None,
     ws: Workspace,
 ) -> None:
@@ -205,6 +212,15 @@ def decide(  # noqa: PLR0917 - one parameter per click option
         raise IruError(f"refused: {exc}") from exc
     label = f"; training label {result.label}" if result.label else ""
     click.echo(f"case {result.case_id} on {platform}:{account_id}: {result.status}{label}")
+    if package and result.status == "referred":
+        _package(ws, principal, platform, account_id)
+
+
+def _package(ws: Workspace, principal: Any, platform: str, account_id: str) -> None:
+    from iru.cli.referrals import make_referral  # the referral commands build on these
+
+    row = make_referral(ws, principal, platform, account_id)
+    click.echo(f"referral {row.reference} queued ({row.connector}): run `iru deliver`")
 
 
 @click.command("approve")
@@ -222,6 +238,7 @@ def approve(account: str, user_name: str | None, ws: Workspace) -> None:
     except Deconflicted as exc:
         raise IruError(f"refused: {exc}") from exc
     click.echo(f"case {result.case_id} on {platform}:{account_id}: referred (approved)")
+    _package(ws, principal, platform, account_id)
 
 
 __all__ = ["approve", "decide", "queue", "users"]

@@ -1,9 +1,10 @@
-"""``iru export``: the store's records for other tools (accounts; STIX and MISP for partners)."""
+"""``iru export``: the store's records for other tools: accounts, cases, referrals, hashes; STIX and MISP."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from iru.engine.cases import UnknownUser
 from iru.engine.sharing import NothingToExport, export_shared
 from iru.storage.assessments import DetectionStore
 from iru.storage.evidence import EvidenceStore
+from iru.storage.knowledge import KnowledgeStore
 
 # The contract columns first; score/label/reasons come from `iru detect`, impact from ranking.
 ACCOUNT_COLUMNS = (
@@ -132,3 +134,118 @@ def export_stix(out: Path, unit: str | None, user_name: str | None, ws: Workspac
 def export_misp(out: Path, unit: str | None, user_name: str | None, ws: Workspace) -> None:
     """Referred accounts as a MISP event (the JSON /events/add takes, tlp:amber)."""
     _share(ws, "misp", out, unit, user_name)
+
+
+def _format_option(func: Any) -> Any:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["csv", "json"]),
+        default="csv",
+        show_default=True,
+    )(func)
+
+
+CASE_COLUMNS = (
+    "case_id",
+    "platform",
+    "account_id",
+    "unit",
+    "status",
+    "restricted",
+    "opened_by",
+    "opened_at",
+    "updated_at",
+    "predecessor_case_id",
+    "decisions",
+    "last_decision",
+    "last_reason",
+    "referrals",
+)
+
+
+@export.command("cases")
+@_format_option
+@out_option
+@user_option
+@workspace_command
+def export_cases(
+    output_format: str, out: Path | None, user_name: str | None, ws: Workspace
+) -> None:
+    """The cases the acting user may read, with their decisions and referrals; audited."""
+    cases = service(ws)
+    try:
+        principal = cases.principal(user_name or ws.settings["user"])
+        visible = cases.visible_cases(principal, datetime.now(UTC))
+    except (UnknownUser, PermissionDenied) as exc:
+        raise IruError(str(exc)) from exc
+    by_case: dict[int, list[str]] = {}
+    for row in ws.referral_service().store.find():
+        by_case.setdefault(row.case_id, []).append(f"{row.reference}:{row.status}")
+    rows = []
+    for case in visible:
+        decided = cases.store.decisions_of(case.case_id)
+        rows.append(
+            {
+                **{c: getattr(case, c) for c in CASE_COLUMNS if hasattr(case, c)},
+                "decisions": len(decided),
+                "last_decision": decided[-1]["decision"] if decided else "",
+                "last_reason": decided[-1]["reason"] if decided else "",
+                "referrals": " ".join(by_case.get(case.case_id, [])),
+            }
+        )
+    render_rows(rows, CASE_COLUMNS, output_format, out)
+
+
+@export.command("referrals")
+@_format_option
+@out_option
+@user_option
+@workspace_command
+def export_referrals(
+    output_format: str, out: Path | None, user_name: str | None, ws: Workspace
+) -> None:
+    """The referrals and removal orders the acting user may read; audited."""
+    referrals = ws.referral_service()
+    try:
+        principal = service(ws).principal(user_name or ws.settings["user"])
+        rows = referrals.listing(principal)
+    except (UnknownUser, PermissionDenied) as exc:
+        raise IruError(str(exc)) from exc
+    referrals.audit.append(
+        principal.name,
+        principal.unit,
+        "export.referrals",
+        f"unit:{principal.unit}",
+        after={"referrals": len(rows), "format": output_format},
+        at=datetime.now(UTC),
+    )
+    columns = (
+        "reference",
+        "kind",
+        "platform",
+        "account_id",
+        "unit",
+        "status",
+        "ticket",
+        "connector",
+        "package_sha256",
+        "created_by",
+        "created_at",
+        "sent_at",
+        "received_at",
+        "closed_at",
+        "attempts",
+        "error",
+    )
+    render_rows([{c: getattr(r, c) for c in columns} for r in rows], columns, output_format, out)
+
+
+@export.command("hashes")
+@_format_option
+@out_option
+@workspace_command
+def export_hashes(output_format: str, out: Path | None, ws: Workspace) -> None:
+    """The known-content hash list (PDQ, MD5, SHA-256 …) with labels and sources."""
+    columns = ("hash_type", "value", "label", "source", "list_sha256", "created_at", "imported_at")
+    render_rows(KnowledgeStore(ws.database).hashes(), columns, output_format, out)

@@ -15,8 +15,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, Role, authorize
-from iru.cases.holds import blocking, new_hold
+from iru.cases.access import (
+    Action,
+    CaseScope,
+    PermissionDenied,
+    Principal,
+    Role,
+    allowed,
+    authorize,
+)
+from iru.cases.holds import Hold, blocking, new_hold
 from iru.cases.triage import Candidate, QueueItem, build_queue
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseRow, CaseStore
@@ -256,7 +264,123 @@ class CaseService:
             subject(case.platform, case.account_id),
             at=now,
         )
-        return {"case": case, "decisions": self.store.decisions_of(case.case_id)}
+        history = []
+        seen = {case.case_id}
+        previous = case.predecessor_case_id
+        while previous is not None and previous not in seen:  # the chain of resurgences
+            seen.add(previous)
+            earlier = self.store.case_by_id(previous)
+            if earlier is None:
+                break
+            history.append({"case": earlier, "decisions": self.store.decisions_of(previous)})
+            previous = earlier.predecessor_case_id
+        return {
+            "case": case,
+            "decisions": self.store.decisions_of(case.case_id),
+            "history": history,
+        }
+
+    # -- holds -------------------------------------------------------------------------------
+
+    def holds(self, principal: Principal) -> list[tuple[int, Hold]]:
+        """The principal's unit's holds (others' holds are never listed)."""
+        authorize(principal, Action.CASE_READ)
+        return self.store.holds_of(principal.unit)
+
+    def lift_hold(self, principal: Principal, hold_id: int, reason: str, now: datetime) -> Hold:
+        """A supervisor of the holding unit lifts its hold; audited with the reason."""
+        if not reason.strip():
+            raise ValueError("lifting a hold needs a reason")
+        with locked_transaction(self.database, AUDIT_CHAIN) as conn:
+            hold = self.store.hold_by_id(conn, hold_id)
+            if hold is None or hold.unit != principal.unit:
+                raise LookupError(f"unit {principal.unit} has no hold {hold_id}")
+            authorize(principal, Action.HOLD_LIFT, CaseScope(hold.unit, restricted=True))
+            if hold.lifted_at is not None:
+                raise ValueError(f"hold {hold_id} was lifted already")
+            self.store.lift_hold(conn, hold_id, now)
+            self.audit.append_in(
+                conn,
+                principal.name,
+                principal.unit,
+                "hold.lift",
+                subject(hold.platform, hold.account_id),
+                before={"hold_id": hold_id, "expires_at": hold.expires_at.isoformat()},
+                after={"lifted_at": now.isoformat(), "reason": reason},
+                at=now,
+            )
+        return hold
+
+    # -- resurgence -------------------------------------------------------------------------
+
+    def reopen_resurgent(
+        self, links: list[dict[str, Any]], now: datetime
+    ) -> list[tuple[CaseRow, CaseRow]]:
+        """Open a case on each new account linked to a referred or removed one, per unit.
+
+        The new case names its predecessor's case, so the history (decisions, referrals,
+        evidence) travels with it; it is restricted when the predecessor's was. Returns
+        (predecessor case, new case) pairs; audited as ``case.reopen`` by ``system``.
+        """
+        ended = ("referred", "removed", "restored")
+        by_account: dict[tuple[str, str], list[CaseRow]] = {}
+        for case in self.store.cases():
+            by_account.setdefault((case.platform, case.account_id), []).append(case)
+        opened: list[tuple[CaseRow, CaseRow]] = []
+        for link in links:
+            platform, new_id = str(link["platform"]), str(link["account_id"])
+            for old in by_account.get((platform, str(link["predecessor_id"])), []):
+                if old.status not in ended:
+                    continue
+                if any(c.unit == old.unit for c in by_account.get((platform, new_id), [])):
+                    continue
+                with locked_transaction(self.database, AUDIT_CHAIN) as conn:
+                    if self.store.case(conn, platform, new_id, old.unit) is not None:
+                        continue
+                    new = self.store.open_case(
+                        conn,
+                        platform,
+                        new_id,
+                        unit=old.unit,
+                        user="system:resurgence",
+                        now=now,
+                        restricted=old.restricted,
+                        predecessor_case_id=old.case_id,
+                    )
+                    self.audit.append_in(
+                        conn,
+                        "system:resurgence",
+                        old.unit,
+                        "case.reopen",
+                        subject(platform, new_id),
+                        after={
+                            "predecessor": subject(platform, old.account_id),
+                            "predecessor_case_id": old.case_id,
+                            "confidence": float(link.get("confidence") or 0.0),
+                        },
+                        at=now,
+                    )
+                by_account.setdefault((platform, new_id), []).append(new)
+                opened.append((old, new))
+        return opened
+
+    def visible_cases(self, principal: Principal, now: datetime) -> list[CaseRow]:
+        """Every case the principal may read; the export itself is audited."""
+        authorize(principal, Action.CASE_READ)
+        found = [
+            c
+            for c in self.store.cases()
+            if allowed(principal, Action.CASE_READ, CaseScope(c.unit, c.restricted))
+        ]
+        self.audit.append(
+            principal.name,
+            principal.unit,
+            "export.cases",
+            f"unit:{principal.unit}",
+            after={"cases": len(found)},
+            at=now,
+        )
+        return found
 
     # -- helpers ----------------------------------------------------------------------------
 

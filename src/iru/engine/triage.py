@@ -37,7 +37,7 @@ def queue_candidates(
     referred = {
         (c.platform, c.account_id)
         for c in CaseStore(database).cases()
-        if c.status in ("referred", "pending_approval")
+        if c.status in ("referred", "pending_approval", "removed", "restored")
     }
     removed_before = {}
     for link in store.links():

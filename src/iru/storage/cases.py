@@ -30,6 +30,7 @@ class CaseRow:
     opened_by: str
     opened_at: datetime
     updated_at: datetime
+    predecessor_case_id: int | None = None  # the removed account's case it resurged from
 
 
 def _case(row: Any) -> CaseRow:
@@ -43,6 +44,9 @@ def _case(row: Any) -> CaseRow:
         opened_by=str(row.opened_by),
         opened_at=utc_from_db(row.opened_at),
         updated_at=utc_from_db(row.updated_at),
+        predecessor_case_id=(
+            int(row.predecessor_case_id) if row.predecessor_case_id is not None else None
+        ),
     )
 
 
@@ -127,13 +131,16 @@ class CaseStore:
         unit: str,
         user: str,
         now: datetime,
+        restricted: bool = False,
+        predecessor_case_id: int | None = None,
     ) -> CaseRow:
         conn.execute(
             cases.insert().values(
                 platform=platform,
                 account_id=account_id,
                 unit=unit,
-                restricted=False,
+                restricted=restricted,
+                predecessor_case_id=predecessor_case_id,
                 status="open",
                 opened_by=user,
                 opened_at=now,
@@ -201,6 +208,11 @@ class CaseStore:
             .values(approved_by=user, approved_at=now)
         )
 
+    def case_by_id(self, case_id: int) -> CaseRow | None:
+        with self.database.engine.connect() as conn:
+            row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+        return _case(row) if row is not None else None
+
     def cases(self) -> list[CaseRow]:
         with self.database.engine.connect() as conn:
             return [_case(r) for r in conn.execute(select(cases).order_by(cases.c.case_id))]
@@ -235,6 +247,21 @@ class CaseStore:
             (holds.c.platform == platform) & (holds.c.account_id == account_id)
         )
         return [_hold(r) for r in conn.execute(query)]
+
+    def holds_of(self, unit: str) -> list[tuple[int, Hold]]:
+        """A unit's holds, newest first, with their ids."""
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(
+                select(holds).where(holds.c.unit == unit).order_by(holds.c.hold_id.desc())
+            )
+            return [(int(r.hold_id), _hold(r)) for r in rows]
+
+    def hold_by_id(self, conn: Connection, hold_id: int) -> Hold | None:
+        row = conn.execute(select(holds).where(holds.c.hold_id == hold_id)).first()
+        return _hold(row) if row is not None else None
+
+    def lift_hold(self, conn: Connection, hold_id: int, now: datetime) -> None:
+        conn.execute(holds.update().where(holds.c.hold_id == hold_id).values(lifted_at=now))
 
 
 __all__ = ["CaseRow", "CaseStore"]

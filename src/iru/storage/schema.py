@@ -251,6 +251,8 @@ cases = Table(
     Column("opened_by", String(200), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The case of the removed account this one resurged from (its history travels with it).
+    Column("predecessor_case_id", Integer),
     UniqueConstraint("platform", "account_id", "unit", name="uq_cases_account_unit"),
 )
 
@@ -281,4 +283,66 @@ holds = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("lifted_at", DateTime(timezone=True)),
     Index("ix_holds_account", "platform", "account_id"),
+)
+
+# Referrals and removal orders: the package as sent, the platform's ticket and what it said.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("referral_id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # referral | removal_order
+    Column("case_id", Integer, nullable=False, index=True),
+    Column("unit", String(64), nullable=False),
+    Column("platform", String(64), nullable=False),
+    Column("account_id", String(512), nullable=False),
+    # queued | sent | received | clarification | removed | rejected | restored | failed
+    Column("status", String(32), nullable=False, index=True),
+    Column("connector", String(64), nullable=False),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("package_sha256", String(64), nullable=False),
+    Column("package_json", Text, nullable=False),
+    Column("html_sha256", String(64)),  # the readable package, in the evidence store
+    Column("target_hours", Float, nullable=False),
+    Column("ticket", String(200)),  # the platform's reference, from its receipt
+    Column("last_seq", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("received_at", DateTime(timezone=True)),  # starts the deadline clock
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+referral_events = Table(
+    "referral_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, nullable=False, index=True),
+    Column("seq", Integer),  # the platform's event number; NULL for iru's own events
+    Column("status", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("form_json", Text),  # Annex II / III as the platform sent it
+    Column("source", String(32), nullable=False),  # connector | poll | callback | analyst | recheck
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("referral_id", "seq", name="uq_referral_events_seq"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("connector", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("outcome", String(16), nullable=False),  # pending | receipt | replayed | error
+    Column("http_status", Integer),
+    Column("receipt_json", Text),
+    Column("error", Text),
 )

@@ -1,0 +1,1 @@
+"""Platform connectors: plugins that deliver referral packages."""

@@ -1,0 +1,77 @@
+"""The receiver of platforms' status callbacks (docs/connectors.md, "Callbacks").
+
+A platform POSTs each new event of a ticket to ``/callbacks/{platform}``, signed with
+HMAC-SHA256 over the raw body (``X-Iru-Signature: sha256=<hex>``) with the shared
+``callback_secret``. An unsigned or wrongly signed call is refused (401) before its body
+is read as JSON; a call about a ticket iru did not send is refused (404). Events are
+idempotent per (ticket, seq), so a platform's retry changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from iru.engine.connectors.http import event_from_json
+from iru.engine.referrals import ReferralError, ReferralService
+
+SIGNATURE_HEADER = "X-Iru-Signature"
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The header value a platform sends with ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def callback_router(
+    service: ReferralService, secret: str, clock: Callable[[], datetime]
+) -> APIRouter:
+    """The callback route, to mount in any FastAPI app."""
+    if not secret:
+        raise ValueError("callback_secret is empty: callbacks cannot be authenticated")
+    router = APIRouter()
+
+    @router.post("/callbacks/{platform}", status_code=204)
+    async def receive(platform: str, request: Request) -> Response:
+        body = await request.body()
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if not hmac.compare_digest(given, signature(secret, body)):
+            return _error(401, "missing or wrong signature")
+        try:
+            data = json.loads(body)
+            ticket = str(data["ticket"])
+            event = event_from_json(data["event"])
+        except (ValueError, KeyError, TypeError) as exc:
+            return _error(400, f"not a callback: {exc}")
+        row = service.store.by_ticket(platform, ticket)
+        if row is None or (data.get("reference") not in (None, row.reference)):
+            return _error(404, f"no referral with ticket {ticket} on {platform}")
+        try:
+            service.apply_event(
+                row, event, source="callback", actor=f"platform:{platform}", now=clock()
+            )
+        except ReferralError as exc:
+            return _error(409, str(exc))
+        return Response(status_code=204)
+
+    return router
+
+
+def callback_app(service: ReferralService, secret: str, clock: Callable[[], datetime]) -> FastAPI:
+    """A small app serving only the callback route (``iru track --listen``)."""
+    app = FastAPI(title="iru callbacks", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(callback_router(service, secret, clock))
+    return app
+
+
+__all__ = ["SIGNATURE_HEADER", "callback_app", "callback_router", "signature"]
