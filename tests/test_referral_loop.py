@@ -329,3 +329,116 @@ def test_the_one_hour_clock_pauses_and_breaches(iru: Iru, world: Path, platforms
     assert breach.exit_code == 3 and "breached" in breach.stderr
     iru("referrals", "status", order, "removed", "--at", at(115), "--user", "anna")
     assert clock(200)["clock"] == "breached" and clock(200)["overdue_by"] == "0:05:00"
+
+
+def test_platform_callbacks_update_referrals_without_polling(
+    iru: Iru, world: Path, platforms: str
+) -> None:
+    targets = prepare(iru, world, platforms)
+    port = free_port()
+    iru.runner.env = {
+        **iru.runner.env,
+        "IRU_CALLBACK_URL": f"http://127.0.0.1:{port}/callbacks",
+        "IRU_CALLBACK_SECRET": "s3cret",
+    }
+    env = {k: v for k, v in {**os.environ, **iru.env(), **iru.runner.env}.items() if v is not None}
+    # Poll once at start (nothing yet), then only callbacks for the next 60 s.
+    listener = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "iru", "track", "--listen", f"127.0.0.1:{port}"),
+            *("--for", "60", "--interval", "60", "--user", "anna"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        def listening() -> bool:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/callbacks/twitter", content=b"{}")
+            except httpx.TransportError:
+                return False
+            return True
+
+        wait_until(listening, what="the callback receiver")
+        # A forged or unsigned callback is refused.
+        forged = httpx.post(
+            f"http://127.0.0.1:{port}/callbacks/twitter",
+            content=b'{"ticket": "twitter-000001", "event": {}}',
+            headers={"X-Iru-Signature": "sha256=" + "0" * 64},
+        )
+        assert forged.status_code == 401
+        for target in targets[:3]:
+            iru("decide", target, "refer", "--reason", "r", "--user", "anna")
+        assert "delivered 3 of 3" in iru("deliver", "--user", "anna").output
+
+        def settled() -> bool:
+            rows = rows_of(iru("referrals", "list", "--user", "anna", "--format", "csv").output)
+            for row in rows:
+                if row["status"] == "clarification":
+                    iru("referrals", "clarify", row["reference"], "--text", "x", "--user", "anna")
+            return all(r["status"] in ("removed", "rejected", "restored") for r in rows)
+
+        wait_until(settled, timeout=30, what="callbacks")
+    finally:
+        listener.terminate()
+        listener.communicate(timeout=10)
+    ws = iru.open()
+    try:
+        store = ws.referral_service().store
+        sources = {e.source for r in store.find() for e in store.events(r.referral_id)}
+    finally:
+        ws.close()
+    assert "callback" in sources and "poll" not in sources
+
+
+def test_deliveries_retry_with_backoff_through_outages(
+    iru: Iru, world: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "iru", "platform-sim", "serve", "--port", str(port)),
+            *("--fail-rate", "0.6", "--seed", "3"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _up(url), what="platform-sim")
+        targets = prepare(iru, world, url)
+        iru.runner.env = {**iru.runner.env, "IRU_DELIVERY_ATTEMPTS": "12"}
+        for target in targets[:3]:
+            iru("decide", target, "refer", "--reason", "r", "--user", "anna")
+        out = iru("deliver", "--user", "anna").output
+        assert "delivered 3 of 3" in out
+        tries = [
+            int(line.split(" after ")[1].split()[0])
+            for line in out.splitlines()
+            if " after " in line
+        ]
+        assert sum(tries) > 3  # some tries met a 503 and were retried
+        tickets = httpx.get(f"{url}/v1/_sim/tickets").json()
+        assert len(tickets) == 3
+        ws = iru.open()
+        try:
+            store = ws.referral_service().store
+            attempts = [a for r in store.find() for a in store.attempts(r.referral_id)]
+        finally:
+            ws.close()
+        assert (
+            sum(a["outcome"] == "error" and a["http_status"] == 503 for a in attempts)
+            == sum(tries) - 3
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=0.5).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -8,6 +8,7 @@ import json
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -245,3 +246,39 @@ def test_cli_verify_and_list(iru: Iru) -> None:
     assert broken.exit_code == 1
     lines = broken.output.strip().splitlines()
     assert len(lines) == 1 and "audit log broken at seq 3: seq 2 missing before it" in lines[0]
+
+
+def test_an_anchor_outside_the_database_catches_a_cut_or_rebuilt_log(
+    iru: Iru, tmp_path: Path
+) -> None:
+    ws = iru.open()
+    try:
+        _fill(AuditStore(ws.database), 4)
+    finally:
+        ws.close()
+    anchor = tmp_path / "anchor.json"
+    assert "seq 4" in iru("audit", "anchor", "--out", str(anchor)).output
+    assert "4 events" in iru("audit", "verify", "--anchor", str(anchor)).output
+    ws = iru.open()
+    try:
+        store = AuditStore(ws.database)
+        _fill(store, 2)  # the log grows: the anchor still holds
+        assert "6 events" in iru("audit", "verify", "--anchor", str(anchor)).output
+        # Cut the tail off (a consistent chain, but shorter than the anchor knows).
+        _execute(ws.database, "DELETE FROM audit_log WHERE seq >= 3")
+    finally:
+        ws.close()
+    assert "intact" in iru("audit", "verify").output  # the chain alone cannot tell
+    cut = iru("audit", "verify", "--anchor", str(anchor), ok=False)
+    assert cut.exit_code == 1 and "cut short" in cut.output
+    # Rebuilt whole with other events up to and past the anchored seq.
+    ws = iru.open()
+    try:
+        _execute(ws.database, "DELETE FROM audit_log")
+        rebuilt = AuditStore(ws.database)
+        for i in range(5):
+            rebuilt.append("mallory", "nl-iru", "case.read", f"twitter:{i}", at=T0)
+    finally:
+        ws.close()
+    rewritten = iru("audit", "verify", "--anchor", str(anchor), ok=False)
+    assert "rewritten" in rewritten.output

@@ -1,4 +1,4 @@
-"""``iru audit verify | list``: check the hash-chained audit log, and read it.
+"""``iru audit verify | anchor | list``: check the hash-chained audit log, and read it.
 
 Reading the log is not itself recorded: it is the record. Once the workspace has
 users, only auditors read it, and only their own unit's events.
@@ -6,7 +6,9 @@ users, only auditors read it, and only their own unit's events.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +48,61 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--anchor",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also check the log still holds the head recorded in this anchor file.",
+)
 @workspace_command
-def verify_audit(ws: Workspace) -> None:
-    """Check every link of the audit log; exit 1 naming the first broken one."""
+def verify_audit(anchor: Path | None, ws: Workspace) -> None:
+    """Check every link of the audit log; exit 1 naming the first broken one.
+
+    The chain proves no event was changed, removed or reordered *inside* it; an anchor
+    (``iru audit anchor``) kept outside the database also catches a log cut short or
+    rebuilt whole from some point on.
+    """
+    store = AuditStore(ws.database)
+    report = store.verify()
+    if not report.ok:
+        raise IruError(f"audit log broken at seq {report.first_broken}: {report.reason}")
+    if anchor is not None:
+        try:
+            kept = json.loads(anchor.read_text(encoding="utf-8"))
+            seq, digest = int(kept["seq"]), str(kept["hash"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IruError(f"{anchor}: not an audit anchor: {exc}") from exc
+        found = next(iter(store.events(since_seq=seq - 1)), None) if seq > 0 else None
+        if seq > 0 and (found is None or found.seq != seq):
+            raise IruError(
+                f"audit log cut short: anchor {anchor.name} names seq {seq}, "
+                f"the log ends at {report.checked}"
+            )
+        if found is not None and found.hash != digest:
+            raise IruError(
+                f"audit log rewritten: seq {seq} has hash {found.hash[:12]}, "
+                f"anchor {anchor.name} recorded {digest[:12]}"
+            )
+    click.echo(f"audit log intact: {report.checked} events, head {report.head[:12]}")
+
+
+@audit.command("anchor")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the anchor: keep it outside the database (another host, WORM).",
+)
+@workspace_command
+def anchor_audit(out: Path, ws: Workspace) -> None:
+    """Write the audit log's head (seq and hash) to a file, after checking the chain."""
     report = AuditStore(ws.database).verify()
     if not report.ok:
         raise IruError(f"audit log broken at seq {report.first_broken}: {report.reason}")
-    click.echo(f"audit log intact: {report.checked} events, head {report.head[:12]}")
+    anchor = {"seq": report.checked, "hash": report.head, "at": datetime.now(UTC).isoformat()}
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(anchor, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out)
+    click.echo(f"anchored the audit log at seq {report.checked}, head {report.head[:12]} in {out}")
 
 
 def _json(value: dict[str, Any] | None) -> str | None:

@@ -88,6 +88,8 @@ class DeliveryService:
         self.callback_url = callback_url.rstrip("/") if callback_url else None
         self.clock = clock
         self.sleep = sleep
+        # backoff × 2^(try−1), plus up to one backoff of jitter, at most backoff_max.
+        self._backoff = wait_exponential_jitter(multiplier=backoff, jitter=backoff, max=backoff_max)
 
     # -- delivering ------------------------------------------------------------------------
 
@@ -109,7 +111,7 @@ class DeliveryService:
         )
 
     def _wait(self, state: RetryCallState) -> float:
-        wait = wait_exponential_jitter(initial=self.backoff, max=self.backoff_max)(state)
+        wait = self._backoff(state)
         outcome = state.outcome
         error = outcome.exception() if outcome is not None else None
         if isinstance(error, DeliveryError) and error.retry_after is not None:

@@ -34,7 +34,7 @@ from iru.cases.packages import (
     build_removal_order,
     make_package,
 )
-from iru.cases.tco import Reason
+from iru.cases.tco import Reason, validate_order, validate_referral
 from iru.engine.cases import Deconflicted, subject
 from iru.engine.referral_tracking import CASE_STATUS, Deadline, ReferralTracking
 from iru.engine.targets import TargetCollector
@@ -239,6 +239,11 @@ class ReferralService(ReferralTracking):
                 created_at=now,
                 target_response_hours=round(self.target_hours),
             )
+        problems = (
+            validate_order(form, now=now) if kind == "removal_order" else validate_referral(form)
+        )
+        if problems:
+            raise ReferralError(f"{reference} does not validate: " + "; ".join(problems))
         return make_package(form, target)
 
     # -- reading ---------------------------------------------------------------------------
