@@ -139,3 +139,31 @@ def test_holds_stop_referrals_until_the_holding_unit_lifts_them(workspace: Works
     row = referrals.create(anna, "twitter", "300", now=later, connector="export")
     with pytest.raises(PermissionDenied):
         referrals.record_status(fabien, row.reference, "received", at=later, detail="", now=later)
+
+
+def test_force_majeure_pauses_the_clock_and_bad_forms_are_noted(workspace: Workspace) -> None:
+    cases = _setup(workspace)
+    anna = cases.principal("anna")
+    cases.decide(anna, "twitter", "100", decision="refer", reason="outlet", now=NOW)
+    referrals = workspace.referral_service()
+    row = referrals.create(anna, "twitter", "100", now=NOW, connector="export")
+    workspace.delivery_service(workspace.connector("export")).deliver_pending(anna)
+    referrals.record_status(anna, row.reference, "received", at=NOW, detail="", now=NOW)
+    current = referrals.store.get(row.reference)
+    assert current is not None
+    event = PlatformEvent(
+        seq=1,
+        status="rejected",
+        at=NOW + timedelta(minutes=10),
+        detail="outage",
+        form={"grounds": ["force_majeure"], "explanation": "data centre fire"},
+    )
+    referrals.apply_event(current, event, source="poll", actor="platform:twitter", now=NOW)
+    clock = referrals.clock(referrals.store.get(row.reference))  # type: ignore[arg-type]
+    assert [e.kind for e in clock.events] == ["received", "force_majeure"]
+    ((deadline),) = referrals.deadlines(anna, NOW + timedelta(days=3))
+    assert deadline.clock.status == "paused"  # not closed, not breached: the unit follows up
+    # The same event on a removal order would have its Annex III form checked: a referral's
+    # form is kept as the platform sent it.
+    (stored,) = [e for e in referrals.store.events(row.referral_id) if e.status == "rejected"]
+    assert stored.form_json is not None and "force_majeure" in stored.form_json

@@ -7,6 +7,7 @@ from its stored events each time (:mod:`iru.cases.clocks` is a pure state machin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,17 @@ class Deadline:
     referral: ReferralRow
     clock: ClockState
     alerts: tuple[Alert, ...]
+
+
+def _force_majeure(form_json: str | None) -> bool:
+    """Whether an Annex III notice cites force majeure or de facto impossibility."""
+    if not form_json:
+        return False
+    try:
+        form = json.loads(form_json)
+    except ValueError:
+        return False
+    return isinstance(form, dict) and "force_majeure" in (form.get("grounds") or ())
 
 
 class ReferralTracking:
@@ -124,6 +136,8 @@ class ReferralTracking:
                 continue
             if clock_event == "received" and clock.events:
                 continue  # the receipt and the platform's own "received" are one moment
+            if clock_event == "rejected" and _force_majeure(event.form_json):
+                clock_event = "force_majeure"  # Annex III: the hour restarts when it ceases
             try:
                 clock = clock.record(clock_event, event.at)  # type: ignore[arg-type]
             except ValueError:

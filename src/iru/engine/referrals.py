@@ -34,7 +34,14 @@ from iru.cases.packages import (
     build_removal_order,
     make_package,
 )
-from iru.cases.tco import Reason, validate_order, validate_referral
+from iru.cases.tco import (
+    Reason,
+    TcoFormatError,
+    confirmation_from_json,
+    impossibility_from_json,
+    validate_order,
+    validate_referral,
+)
 from iru.engine.cases import Deconflicted, subject
 from iru.engine.referral_tracking import CASE_STATUS, Deadline, ReferralTracking
 from iru.engine.targets import TargetCollector
@@ -47,6 +54,21 @@ from iru.storage.schema import accounts, cases
 KINDS = ("referral", "removal_order")
 # A platform's word for the account, in the accounts table.
 ACCOUNT_STATUS = {"removed": "removed", "restored": "active"}
+
+
+def _with_form_check(kind: str, event: PlatformEvent) -> str:
+    """The event's detail, noting when a removal order's Annex II/III form does not decode."""
+    if kind != "removal_order" or not event.form:
+        return event.detail
+    data = msgspec.json.encode(event.form)
+    try:
+        if event.status == "removed":
+            confirmation_from_json(data)
+        else:
+            impossibility_from_json(data)
+    except TcoFormatError as exc:
+        return f"{event.detail} [the platform's form is not valid: {exc}]".strip()
+    return event.detail
 
 
 class ReferralError(ValueError):
@@ -315,7 +337,7 @@ class ReferralService(ReferralTracking):
                 seq=event.seq or None,
                 status=event.status,
                 at=event.at,
-                detail=event.detail,
+                detail=_with_form_check(current.kind, event),
                 form_json=msgspec.json.encode(event.form).decode() if event.form else None,
                 source=source,
                 recorded_by=actor,
