@@ -101,5 +101,5 @@ def test_ingest_reads_gzip(iru: Iru, tmp_path: Path) -> None:
 
 
 def test_db_upgrade_command(iru: Iru) -> None:
-    assert "at revision 0007" in iru("db", "upgrade").output
-    assert iru("db", "current").output.startswith("0007")
+    assert "at revision 0008" in iru("db", "upgrade").output
+    assert iru("db", "current").output.startswith("0008")

@@ -109,7 +109,7 @@ def platforms() -> Iterator[str]:
             return False
 
     try:
-        wait_until(up, what="platform-sim to listen")
+        wait_until(up, timeout=90, what="platform-sim to listen")
         yield url
     finally:
         process.terminate()
@@ -361,7 +361,7 @@ def test_platform_callbacks_update_referrals_without_polling(
                 return False
             return True
 
-        wait_until(listening, what="the callback receiver")
+        wait_until(listening, timeout=90, what="the callback receiver")
         # A forged or unsigned callback is refused.
         forged = httpx.post(
             f"http://127.0.0.1:{port}/callbacks/twitter",
@@ -407,7 +407,7 @@ def test_deliveries_retry_with_backoff_through_outages(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _up(url), what="platform-sim")
+        wait_until(lambda: _up(url), timeout=90, what="platform-sim")
         targets = prepare(iru, world, url)
         iru.runner.env = {**iru.runner.env, "IRU_DELIVERY_ATTEMPTS": "12"}
         for target in targets[:3]:

@@ -19,7 +19,7 @@ def test_migrations_from_empty_to_head_match_the_schema(workspace: Workspace) ->
     workspace.create()
     assert database.current_revision() is None
     database.upgrade()
-    assert database.current_revision() == database.head_revision() == "0007"
+    assert database.current_revision() == database.head_revision() == "0008"
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
@@ -34,7 +34,7 @@ def test_migrations_from_empty_to_head_match_the_schema(workspace: Workspace) ->
 
 
 def test_first_use_migrates_automatically(workspace: Workspace) -> None:
-    assert workspace.database.current_revision() == "0007"
+    assert workspace.database.current_revision() == "0008"
     if workspace.database.dialect == "sqlite":
         with workspace.database.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

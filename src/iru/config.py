@@ -52,6 +52,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError(f"expected zero or a positive number, got {text!r}")
+    return value
+
+
 def _table(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -197,6 +204,32 @@ SETTINGS: tuple[Setting, ...] = (
         "outbox_sender",
         "referrals@iru.invalid",
         "From address of the email-ready files the export connector writes.",
+    ),
+    Setting(
+        "dispatch_seconds",
+        0.0,
+        "`iru serve`: deliver queued referrals and read the platforms' answers every this "
+        "many seconds (0: off; `iru demo` uses 2).",
+        _non_negative_float,
+    ),
+    Setting(
+        "web_secret",
+        "",
+        "Key that signs the workbench's session cookies; empty: a random key kept in "
+        "<workspace>/.web-secret (mode 0600).",
+        secret=True,
+    ),
+    Setting(
+        "cookie_secure",
+        False,
+        "Send session cookies over HTTPS only (turn on behind TLS).",
+        _bool,
+    ),
+    Setting(
+        "session_hours",
+        12,
+        "Hours a workbench session lasts (it also ends after 60 idle minutes).",
+        _positive_int,
     ),
     Setting(
         "progress",

@@ -8,6 +8,7 @@ import click
 
 from iru import __version__
 from iru.cli.audit import audit
+from iru.cli.auth import tokens  # also adds `iru users passwd`
 from iru.cli.cases import approve, decide, queue, users
 from iru.cli.db import db
 from iru.cli.deadlines import deadlines, holds
@@ -21,6 +22,7 @@ from iru.cli.platform_sim import platform_sim
 from iru.cli.quarantine import quarantine
 from iru.cli.rank import rank_command
 from iru.cli.referrals import deliver, refer, referrals, track
+from iru.cli.serve import demo, serve
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
 from iru.cli.stats import stats
@@ -35,6 +37,8 @@ def cli() -> None:
 
 
 for command in (
+    demo,
+    serve,
     simulate,
     ingest,
     hashes,
@@ -44,6 +48,7 @@ for command in (
     detect,
     rank_command,
     users,
+    tokens,
     queue,
     decide,
     approve,

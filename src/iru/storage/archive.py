@@ -125,21 +125,26 @@ class Archive:
         """A DuckDB connection with one view per table (empty views for empty tables)."""
         conn = duckdb.connect()
         try:
-            for table, schema in SCHEMAS.items():
-                if self.has_rows(table):
-                    pattern = str(self.root / table / "*" / "*" / "*.parquet")
-                    conn.execute(
-                        f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
-                        f"'{_sql_string(pattern)}', hive_partitioning = true)"
-                    )
-                else:
-                    conn.register(f"_{table}_empty", schema.empty_table())
-                    conn.execute(
-                        f"CREATE VIEW {table} AS SELECT *, NULL::VARCHAR AS day FROM _{table}_empty"
-                    )
+            self.create_views(conn)
             yield conn
         finally:
             conn.close()
+
+    def create_views(self, conn: duckdb.DuckDBPyConnection, *, temporary: bool = False) -> None:
+        """One view per table on ``conn`` (temporary ones leave a database file untouched)."""
+        kind = "TEMP VIEW" if temporary else "VIEW"
+        for table, schema in SCHEMAS.items():
+            if self.has_rows(table):
+                pattern = str(self.root / table / "*" / "*" / "*.parquet")
+                conn.execute(
+                    f"CREATE {kind} {table} AS SELECT * FROM read_parquet("
+                    f"'{_sql_string(pattern)}', hive_partitioning = true)"
+                )
+            else:
+                conn.register(f"_{table}_empty", schema.empty_table())
+                conn.execute(
+                    f"CREATE {kind} {table} AS SELECT *, NULL::VARCHAR AS day FROM _{table}_empty"
+                )
 
 
 def _sql_string(value: str) -> str:

@@ -236,6 +236,11 @@ users = Table(
     Column("unit", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Web log-in (see iru.web.auth_service): an Argon2id hash, never the password.
+    Column("password_hash", Text),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("first_failed_at", DateTime(timezone=True)),  # of the current run of failures
+    Column("locked_until", DateTime(timezone=True)),
 )
 
 cases = Table(
@@ -345,4 +350,32 @@ deliveries = Table(
     Column("http_status", Integer),
     Column("receipt_json", Text),
     Column("error", Text),
+)
+
+# The workbench's log-in sessions: only the SHA-256 of the random session id is kept.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_id_sha256", String(64), primary_key=True),
+    Column("user", String(200), nullable=False, index=True),
+    Column("csrf_token", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("client", String(200), nullable=False, server_default=""),  # address, user agent
+)
+
+# API tokens for scripts (``Authorization: Bearer iru_...``): only their SHA-256 is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
 )

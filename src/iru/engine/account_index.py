@@ -1,0 +1,178 @@
+"""A read index of the archive for the workbench: posts, signals and edges sorted by account.
+
+The Parquet archive is laid out for bulk work (by platform and day), so finding one
+account's posts means scanning every part file. Pages must answer in milliseconds, so
+this index copies what they show into one DuckDB file in the workspace
+(``cache/account-index.duckdb``), sorted by (platform, account) so DuckDB's zone maps
+skip straight to the rows: newest posts, their signals, interaction edges both ways,
+and daily volume by platform and language. It is rebuilt, into a new file swapped in
+atomically, when the archive's files change; it holds nothing the archive does not,
+so deleting it loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from iru.storage.archive import Archive
+
+_BUILD = (
+    """CREATE TABLE posts AS SELECT platform, account_id, post_id, created_at, text, lang,
+        urls, media_ids, repost_of_post_id, quote_of_post_id, reply_to_post_id
+       FROM posts ORDER BY platform, account_id, created_at DESC""",
+    """CREATE TABLE signals AS SELECT platform, subject_id AS post_id, account_id, detector,
+        label, score, explanation FROM signals WHERE subject = 'post'
+       ORDER BY platform, account_id, subject_id""",
+    """CREATE TABLE media AS SELECT platform, media_id, url, mime_type FROM media
+       ORDER BY platform, media_id""",
+    """CREATE TABLE edges_out AS SELECT platform, src_account_id AS src,
+        dst_account_id AS dst, kind, count(*)::INTEGER AS n FROM interactions
+       WHERE src_account_id IS NOT NULL AND dst_account_id IS NOT NULL
+       GROUP BY ALL ORDER BY platform, src""",
+    """CREATE TABLE edges_in AS SELECT * FROM edges_out ORDER BY platform, dst""",
+    """CREATE TABLE daily AS SELECT CAST(created_at AS DATE) AS day, platform,
+        coalesce(lang, 'und') AS language, count(*)::INTEGER AS posts FROM posts
+       GROUP BY ALL ORDER BY day""",
+)
+
+
+class AccountIndex:
+    """The workbench's read index; thread-safe (one DuckDB connection, a cursor per call)."""
+
+    def __init__(self, archive: Archive, path: Path, *, recheck_seconds: float = 10.0) -> None:
+        self.archive = archive
+        self.path = path
+        self.recheck_seconds = recheck_seconds
+        self._lock = threading.Lock()
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._fingerprint = ""
+        self._checked = 0.0
+
+    def _files(self) -> list[Path]:
+        files: list[Path] = []
+        for table in ("posts", "signals", "media", "interactions"):
+            files.extend(self.archive.files(table))
+        return files
+
+    def fingerprint(self) -> str:
+        """A digest of the archive's file names, sizes and times."""
+        digest = hashlib.sha256()
+        for path in self._files():
+            stat = path.stat()
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+    def _build(self, fingerprint: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        conn = duckdb.connect(str(tmp))
+        try:
+            self.archive.create_views(conn, temporary=True)
+            for statement in _BUILD:
+                conn.execute(statement)
+            conn.execute("CREATE TABLE meta AS SELECT ? AS fingerprint", [fingerprint])
+        finally:
+            conn.close()
+        tmp.replace(self.path)
+
+    def _stored_fingerprint(self, conn: duckdb.DuckDBPyConnection) -> str:
+        try:
+            row = conn.execute("SELECT fingerprint FROM meta").fetchone()
+        except duckdb.Error:
+            return ""
+        return str(row[0]) if row else ""
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on an index that matches the archive (rebuilt first when it does not)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._conn is None or now - self._checked > self.recheck_seconds:
+                self._checked = now
+                current = self.fingerprint()
+                if self._conn is None and self.path.exists():
+                    self._conn = duckdb.connect(str(self.path), read_only=True)
+                    self._fingerprint = self._stored_fingerprint(self._conn)
+                if self._conn is None or self._fingerprint != current:
+                    if self._conn is not None:
+                        self._conn.close()
+                        self._conn = None
+                    self._build(current)
+                    self._conn = duckdb.connect(str(self.path), read_only=True)
+                    self._fingerprint = current
+            assert self._conn is not None
+            return self._conn.cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.connection()
+        try:
+            result = cursor.execute(sql, params)
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    def posts(self, platform: str, account_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The account's newest posts, newest first."""
+        return self._rows(
+            "SELECT * FROM posts WHERE platform = ? AND account_id = ? "
+            "ORDER BY created_at DESC LIMIT ?",
+            [platform, account_id, limit],
+        )
+
+    def signals(self, platform: str, account_id: str) -> list[dict[str, Any]]:
+        """Every post signal of the account."""
+        return self._rows(
+            "SELECT post_id, detector, label, score, explanation FROM signals "
+            "WHERE platform = ? AND account_id = ?",
+            [platform, account_id],
+        )
+
+    def media(self, platform: str, media_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not media_ids:
+            return {}
+        rows = self._rows(
+            "SELECT media_id, url, mime_type FROM media WHERE platform = ? "
+            "AND list_contains(?, media_id)",
+            [platform, media_ids],
+        )
+        return {r["media_id"]: r for r in rows}
+
+    def neighbours(self, platform: str, account_id: str, limit: int = 40) -> list[dict[str, Any]]:
+        """The accounts it interacts with most, both ways: (other, kind, direction, n)."""
+        return self._rows(
+            "SELECT * FROM ("
+            " SELECT dst AS other, kind, 'out' AS direction, n FROM edges_out"
+            "  WHERE platform = ? AND src = ?"
+            " UNION ALL"
+            " SELECT src AS other, kind, 'in' AS direction, n FROM edges_in"
+            "  WHERE platform = ? AND dst = ?"
+            ") WHERE kind <> 'follow' ORDER BY n DESC, other LIMIT ?",
+            [platform, account_id, platform, account_id, limit],
+        )
+
+    def daily(self, days: int = 14) -> list[dict[str, Any]]:
+        """Posts per day, platform and language over the newest ``days`` days."""
+        return self._rows(
+            "SELECT day, platform, language, posts FROM daily "
+            "WHERE day > (SELECT max(day) FROM daily) - ?::INTEGER ORDER BY day, platform, language",
+            [days],
+        )
+
+
+__all__ = ["AccountIndex"]

@@ -1,0 +1,168 @@
+"""The workbench application: FastAPI with the pages, the JSON API, log-in and callbacks.
+
+:func:`create_app` wires one workspace: the account index for fast page reads, the read
+models, the authentication layer, static files (vendored, no CDN), security headers
+(a strict Content-Security-Policy: scripts and styles from this origin only), error pages
+that name the refused action and nothing of the case, and — when ``dispatch_seconds`` is
+set — the dispatcher thread that delivers referrals and reads the platforms' answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from iru.app import Workspace
+from iru.cases.access import PermissionDenied
+from iru.engine.account_index import AccountIndex
+from iru.engine.dispatcher import Dispatcher
+from iru.engine.referrals import ReferralError
+from iru.web.api import api_router
+from iru.web.auth_service import AuthService
+from iru.web.callbacks import callback_router
+from iru.web.insights import Insights
+from iru.web.pages import act, pages_router
+from iru.web.security import WebAuth, web_secret
+from iru.web.views import Views, now_utc
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def templates_for() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.globals["static"] = lambda path: f"/static/{path}"
+    templates.env.filters["pathseg"] = lambda value: quote(str(value), safe="")
+    return templates
+
+
+def create_app(
+    ws: Workspace,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    dispatch_seconds: float | None = None,
+) -> FastAPI:
+    """The workbench over one workspace (its database migrated, its archive as it is)."""
+    index = AccountIndex(ws.archive, ws.root / "cache" / "account-index.duckdb")
+    views = Views(ws, index, clock)
+    insights = Insights(views)
+    templates = templates_for()
+    auth = WebAuth(
+        AuthService(ws.database, session_hours=ws.settings["session_hours"]),
+        web_secret(str(ws.settings["web_secret"]), ws.root),
+        cookie_secure=bool(ws.settings["cookie_secure"]),
+        templates=templates,
+    )
+    interval = ws.settings["dispatch_seconds"] if dispatch_seconds is None else dispatch_seconds
+    dispatcher = Dispatcher(ws, interval) if interval else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+            index.close()
+
+    app = FastAPI(
+        title="iru workbench",
+        version="1",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.views = views
+    app.state.insights = insights
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    auth.install(app)
+    app.include_router(auth.router)
+    app.include_router(
+        pages_router(views, insights, templates, auth.page_principal, auth.csrf_protect)
+    )
+    app.include_router(
+        api_router(
+            views,
+            insights,
+            auth.api_principal,
+            auth.csrf_protect,
+            lambda *args: act(views, *args),
+        )
+    )
+    secret = str(ws.settings["callback_secret"])
+    if secret:
+        service = ws.referral_service()
+        app.include_router(callback_router(service, secret, clock))
+
+    def wants_json(request: Request) -> bool:
+        return (
+            request.url.path.startswith("/api/")
+            or "application/json" in request.headers.get("accept", "").split(",")[0]
+        )
+
+    def problem(request: Request, status: int, message: str) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": message}, status_code=status)
+        session = getattr(request.state, "session", None)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "user": getattr(session, "principal", None),
+                "csrf_token": getattr(session, "csrf_token", ""),
+                "nav": "",
+                "title": f"{status}",
+                "now_iso": clock().isoformat(),
+                "status": status,
+                "message": message,
+            },
+            status_code=status,
+        )
+
+    @app.exception_handler(PermissionDenied)
+    async def forbidden(request: Request, exc: PermissionDenied) -> Response:
+        return problem(request, 403, f"forbidden: {exc}")
+
+    @app.exception_handler(LookupError)
+    async def missing(request: Request, exc: LookupError) -> Response:
+        return problem(request, 404, str(exc).strip("'\""))
+
+    @app.exception_handler(ReferralError)
+    async def conflict(request: Request, exc: ReferralError) -> Response:
+        return problem(request, 409, str(exc))
+
+    @app.middleware("http")
+    async def headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if isinstance(response, HTMLResponse) or response.headers.get(
+            "content-type", ""
+        ).startswith("text/html"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+__all__ = ["CSP", "STATIC", "TEMPLATES", "create_app", "templates_for"]

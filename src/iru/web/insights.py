@@ -1,0 +1,429 @@
+"""Read models of the workbench's wider pages: dashboard, network, cases, referrals, audit.
+
+Companion of :mod:`iru.web.views` (the queue and the account page); same rules: every
+read goes through the service layer's permission checks, and reads of a case or a
+referral are audited there.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
+from iru.network.communities import communities, community_summary
+from iru.network.reach import reach_removed, total_reach
+from iru.network.strategies import rank
+from iru.storage.audit import AuditStore
+from iru.web.views import Views, _iso
+
+
+class Insights:
+    """Dashboard, network, case, referral and audit views over one :class:`Views`."""
+
+    def __init__(self, views: Views) -> None:
+        self.views = views
+        self.ws = views.ws
+
+    # -- network ---------------------------------------------------------------------------
+
+    def _network(self) -> dict[str, Any]:
+        def compute() -> dict[str, Any]:
+            reader = self.ws.reach_reader()
+            inputs, _ = reader.inputs()
+            membership = communities(inputs) if inputs.n else np.zeros(0, dtype=np.int64)
+            return {
+                "inputs": inputs,
+                "membership": membership,
+                "handles": reader.handles(),
+                "index": {key: i for i, key in enumerate(inputs.keys)},
+            }
+
+        return self.views.cached("network", compute, ttl=60.0)  # type: ignore[no-any-return]
+
+    def community_of(
+        self, platform: str, account_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The account's community and the bridges of that community (for the account page)."""
+        net = self._network()
+        node = net["index"].get((platform, account_id))
+        if node is None:
+            return None, []
+        summaries = self.views.cached(
+            "summaries",
+            lambda: community_summary(net["inputs"], net["membership"]),
+            ttl=60.0,
+        )
+        cid = int(net["membership"][node])
+        found = next((c for c in summaries if c.id == cid), None)
+        if found is None:
+            return None, []
+        total = total_reach(net["inputs"]) or 1.0
+        community = {
+            "id": cid,
+            "kind": _kind(found.supporter_share),
+            "size": found.size,
+            "reach_share": round(found.reach / total, 4),
+        }
+        keys = net["inputs"].keys
+        bridges = [
+            {
+                "platform": keys[i][0],
+                "account_id": keys[i][1],
+                "handle": net["handles"].get(keys[i], ""),
+            }
+            for i in found.bridges[:5]
+        ]
+        return community, bridges
+
+    def network(self, principal: Principal, top: int = 30) -> dict[str, Any]:
+        authorize(principal, Action.CASE_READ)
+        net = self._network()
+        inputs, membership, handles = net["inputs"], net["membership"], net["handles"]
+        if not inputs.n:
+            return {"communities": [], "ranking": [], "total_reach": 0.0, "whatif": None}
+        total = total_reach(inputs)
+        summaries = self.views.cached(
+            "summaries", lambda: community_summary(inputs, membership), ttl=60.0
+        )
+        keys = inputs.keys
+
+        def who(i: int) -> dict[str, Any]:
+            return {
+                "platform": keys[i][0],
+                "account_id": keys[i][1],
+                "handle": handles.get(keys[i], ""),
+            }
+
+        ranked = self.views.cached("ranking", lambda: rank(inputs, top, "impact"), ttl=60.0)
+        return {
+            "communities": [
+                {
+                    "id": c.id,
+                    "kind": _kind(c.supporter_share),
+                    "size": c.size,
+                    "reach_share": round(c.reach / total, 4) if total else 0.0,
+                    "top": [who(i) for i in c.top_accounts[:3]],
+                    "bridges": len(c.bridges),
+                }
+                for c in summaries[:15]
+            ],
+            "ranking": [
+                {
+                    **who(r.index),
+                    "rank": r.rank,
+                    "impact": round(r.gain, 1),
+                    "reach_removed": round(r.reach_removed, 1),
+                    "share": round(r.share, 4),
+                    "community": int(membership[r.index]),
+                }
+                for r in ranked
+            ],
+            "total_reach": round(total, 1),
+            "whatif": None,
+        }
+
+    def whatif(self, principal: Principal, chosen: list[tuple[str, str]]) -> dict[str, Any]:
+        """What removing the chosen accounts would cut of the at-risk reach."""
+        authorize(principal, Action.CASE_READ)
+        net = self._network()
+        nodes = [net["index"][k] for k in chosen if k in net["index"]]
+        total = total_reach(net["inputs"]) if net["inputs"].n else 0.0
+        cut = reach_removed(net["inputs"], nodes) if nodes else 0.0
+        hit = {int(net["membership"][n]) for n in nodes}
+        return {
+            "whatif": {
+                "selected": len(nodes),
+                "reach_removed": round(cut, 1),
+                "share": round(cut / total, 4) if total else 0.0,
+                "total": round(total, 1),
+                "communities_hit": len(hit),
+            }
+        }
+
+    # -- dashboard -------------------------------------------------------------------------
+
+    def dashboard(self, principal: Principal) -> dict[str, Any]:
+        authorize(principal, Action.CASE_READ)
+        now = self.views.clock()
+        referrals = self.ws.referral_service()
+        statuses: dict[str, int] = {}
+        for case in self.views.cases.store.cases():
+            if allowed(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted)):
+                statuses[case.status] = statuses.get(case.status, 0) + 1
+        closed = {"dismissed", "removed", "rejected"}
+        deadlines = [
+            {
+                "reference": d.referral.reference,
+                "kind": d.referral.kind,
+                "platform": d.referral.platform,
+                "account_id": d.referral.account_id,
+                "clock": d.clock.status,
+                "due_at": _iso(d.clock.due_at),
+                "remaining_seconds": int(d.clock.remaining.total_seconds())
+                if d.clock.remaining
+                else None,
+                "alert": d.alerts[-1].message if d.alerts else "",
+            }
+            for d in referrals.deadlines(principal, now, timedelta(minutes=15))
+        ][:20]
+        volume = [{**r, "day": str(r["day"])} for r in self.views.index.daily(14)]
+        return {
+            "volume": volume,
+            "open_cases": sum(n for s, n in statuses.items() if s not in closed),
+            "cases_by_status": statuses,
+            "deadlines": deadlines,
+            "outcomes": referrals.metrics(principal, now),
+            "reach": self.views.cached("reach_daily", self._reach_daily, ttl=60.0),
+        }
+
+    def _reach_daily(self) -> list[dict[str, Any]]:
+        """Per day: at-risk accounts that took up a supporter's post, and active supporters."""
+        supporters = [
+            key
+            for key, view in self.views.cached("labels_full", lambda: _labels(self.ws)).items()
+            if view == "supporter"
+        ]
+        if not supporters:
+            return []
+        import pyarrow as pa
+
+        table = pa.table(
+            {"platform": [k[0] for k in supporters], "account_id": [k[1] for k in supporters]}
+        )
+        with self.ws.archive.query() as conn:
+            conn.register("supporters", table)
+            rows = conn.execute(
+                """
+                SELECT CAST(i.created_at AS DATE) AS day,
+                       count(DISTINCT CASE WHEN s2.account_id IS NULL THEN i.src_account_id END),
+                       count(DISTINCT CASE WHEN s2.account_id IS NOT NULL THEN i.src_account_id END)
+                FROM interactions i
+                JOIN supporters s ON s.platform = i.platform AND s.account_id = i.dst_account_id
+                LEFT JOIN supporters s2 ON s2.platform = i.platform AND s2.account_id = i.src_account_id
+                WHERE i.kind IN ('repost', 'quote', 'reply', 'forward')
+                GROUP BY 1 ORDER BY 1
+                """
+            ).fetchall()
+        return [
+            {"day": str(d), "at_risk_reach": int(a), "supporters_active": int(s)}
+            for d, a, s in rows
+        ]
+
+    # -- cases and referrals ---------------------------------------------------------------
+
+    def case(self, principal: Principal, case_id: int) -> dict[str, Any]:
+        store = self.views.cases.store
+        case = store.case_by_id(case_id)
+        if case is None or not allowed(
+            principal, Action.CASE_READ, CaseScope(case.unit, case.restricted)
+        ):
+            raise PermissionDenied(f"{principal.name} may not read case {case_id}")
+        read = self.views.cases.read_case(principal, case, self.views.clock())
+        referrals = self.ws.referral_service().store.find(case_id=case_id)
+        holds = []
+        if case.unit == principal.unit:
+            holds = [
+                {
+                    "hold_id": hid,
+                    "unit": h.unit,
+                    "contact": h.contact,
+                    "expires_at": _iso(h.expires_at),
+                    "active": h.active(self.views.clock()),
+                }
+                for hid, h in store.holds_of(case.unit)
+                if (h.platform, h.account_id) == (case.platform, case.account_id)
+            ]
+        return {
+            "case": _case(case),
+            "decisions": _decisions(read["decisions"]),
+            "history": [
+                {"case": _case(h["case"]), "decisions": _decisions(h["decisions"])}
+                for h in read["history"]
+            ],
+            "referrals": [
+                {
+                    "reference": r.reference,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "ticket": r.ticket,
+                    "created_at": _iso(r.created_at),
+                    "received_at": _iso(r.received_at),
+                    "closed_at": _iso(r.closed_at),
+                }
+                for r in referrals
+            ],
+            "holds": holds,
+        }
+
+    def referral(self, principal: Principal, reference: str) -> dict[str, Any]:
+        service = self.ws.referral_service()
+        now = self.views.clock()
+        try:
+            row = service.get(principal, reference, now)
+        except LookupError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        deadline = None
+        if row.received_at is not None:
+            clock = service.clock(row)
+            from iru.cases.clocks import alerts, state
+
+            st = state(clock, now)
+            deadline = {
+                "status": st.status,
+                "due_at": _iso(st.due_at),
+                "remaining_seconds": int(st.remaining.total_seconds()) if st.remaining else None,
+                "overdue_seconds": int(st.overdue_by.total_seconds()) if st.overdue_by else None,
+                "alerts": [a.message for a in alerts(clock, now)],
+            }
+        package = json.loads(row.package_json) if row.package_json else {}
+        evidence = [
+            {
+                "sha256": e.get("sha256"),
+                "excerpt": e.get("excerpt"),
+                "url": e.get("url"),
+                "captured_at": e.get("captured_at"),
+                "lang": package.get("language"),
+            }
+            for e in package.get("evidence", [])
+        ]
+        return {
+            "referral": {
+                "reference": row.reference,
+                "kind": row.kind,
+                "platform": row.platform,
+                "account_id": row.account_id,
+                "status": row.status,
+                "ticket": row.ticket,
+                "connector": row.connector,
+                "created_at": _iso(row.created_at),
+                "sent_at": _iso(row.sent_at),
+                "received_at": _iso(row.received_at),
+                "closed_at": _iso(row.closed_at),
+                "package_sha256": row.package_sha256,
+                "error": row.error,
+            },
+            "events": [
+                {
+                    "at": _iso(e.at),
+                    "status": e.status,
+                    "source": e.source,
+                    "detail": e.detail,
+                    "seq": e.seq,
+                    "form": json.loads(e.form_json) if e.form_json else None,
+                }
+                for e in service.store.events(row.referral_id)
+            ],
+            "deadline": deadline,
+            "evidence": evidence,
+            "package_json": json.dumps(package, indent=2, ensure_ascii=False),
+            "attempts": [
+                {k: (_iso(v) if k.endswith("_at") else v) for k, v in a.items()}
+                for a in service.store.attempts(row.referral_id)
+            ],
+            "package_url": f"/referrals/{reference}/package.html",
+            "html_sha256": row.html_sha256,
+        }
+
+    def approvals(self, principal: Principal) -> dict[str, Any]:
+        authorize(principal, Action.CASE_APPROVE)
+        store = self.views.cases.store
+        pending = []
+        handles = self.views.cached("handles", lambda: self.ws.reach_reader().handles())
+        for case in store.cases():
+            if case.unit != principal.unit or case.status != "pending_approval":
+                continue
+            decided = store.decisions_of(case.case_id)
+            last = decided[-1] if decided else {}
+            pending.append(
+                {
+                    "case_id": case.case_id,
+                    "platform": case.platform,
+                    "account_id": case.account_id,
+                    "handle": handles.get((case.platform, case.account_id), ""),
+                    "decided_by": last.get("decided_by"),
+                    "decided_at": _iso(last.get("decided_at")),
+                    "reason": last.get("reason"),
+                }
+            )
+        return {"pending": pending}
+
+    def audit(
+        self, principal: Principal, *, page: int = 1, subject: str = "", action: str = ""
+    ) -> dict[str, Any]:
+        authorize(principal, Action.AUDIT_READ)
+        store = AuditStore(self.ws.database)
+        report = store.verify()
+        events = [
+            e
+            for e in store.events(subject=subject or None)
+            if e.unit == principal.unit and (not action or e.action == action)
+        ]
+        per_page = 100
+        pages = max(1, -(-len(events) // per_page))
+        page = min(max(page, 1), pages)
+        shown = list(reversed(events))[(page - 1) * per_page : page * per_page]
+        return {
+            "events": [
+                {
+                    "seq": e.seq,
+                    "at": _iso(e.at),
+                    "actor": e.actor,
+                    "unit": e.unit,
+                    "action": e.action,
+                    "subject": e.subject,
+                    "before": json.dumps(e.before, ensure_ascii=False) if e.before else None,
+                    "after": json.dumps(e.after, ensure_ascii=False) if e.after else None,
+                    "hash": e.hash,
+                }
+                for e in shown
+            ],
+            "verify": {
+                "ok": report.ok,
+                "checked": report.checked,
+                "head": report.head,
+                "reason": report.reason,
+            },
+            "page": page,
+            "pages": pages,
+            "filters": {"subject": subject, "action": action},
+        }
+
+
+def _kind(supporter_share: float) -> str:
+    if supporter_share >= 0.5:
+        return "supporter core"
+    return "at-risk audience" if supporter_share < 0.2 else "mixed"
+
+
+def _labels(ws: Any) -> dict[tuple[str, str], str]:
+    from iru.storage.assessments import DetectionStore
+
+    return {k: str(v["label"]) for k, v in DetectionStore(ws.database).by_account().items()}
+
+
+def _case(case: Any) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "platform": case.platform,
+        "account_id": case.account_id,
+        "unit": case.unit,
+        "status": case.status,
+        "restricted": case.restricted,
+        "opened_by": case.opened_by,
+        "opened_at": _iso(case.opened_at),
+        "predecessor_case_id": case.predecessor_case_id,
+    }
+
+
+def _decisions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**d, "decided_at": _iso(d.get("decided_at")), "approved_at": _iso(d.get("approved_at"))}
+        for d in rows
+    ]
+
+
+__all__ = ["Insights"]

@@ -1,0 +1,285 @@
+"""The workbench's HTML pages (Jinja2 + htmx); every route needs a logged-in session.
+
+Reads come from :mod:`iru.web.views` and :mod:`iru.web.insights`; actions call the same
+case and referral services as the command line, so permissions and audit are the same.
+htmx requests (header ``HX-Request``) get the fragment they swap; plain requests get the
+whole page, so the pages also work without JavaScript.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from iru.cases.access import PermissionDenied, Principal
+from iru.cases.holds import HoldError
+from iru.engine.cases import Deconflicted
+from iru.engine.referrals import ReferralError
+from iru.engine.targets import TargetNotFound
+from iru.web.insights import Insights
+from iru.web.views import Views
+
+DECISION_BUTTONS = ("refer", "dismiss", "monitor", "hold", "approve")
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request", "").lower() == "true"
+
+
+def pages_router(
+    views: Views,
+    insights: Insights,
+    templates: Jinja2Templates,
+    page_principal: Any,
+    csrf_protect: Any,
+) -> APIRouter:
+    router = APIRouter(default_response_class=HTMLResponse)
+    User = Annotated[Principal, Depends(page_principal)]
+
+    def render(
+        request: Request, name: str, principal: Principal, nav: str, title: str, **context: Any
+    ) -> HTMLResponse:
+        session = getattr(request.state, "session", None)
+        return templates.TemplateResponse(
+            request,
+            name,
+            {
+                "user": principal,
+                "csrf_token": getattr(session, "csrf_token", ""),
+                "nav": nav,
+                "title": title,
+                "now_iso": views.clock().isoformat(),
+                **context,
+            },
+        )
+
+    @router.get("/")
+    def dashboard(request: Request, user: User) -> HTMLResponse:
+        return render(
+            request, "dashboard.html", user, "dashboard", "Dashboard", **insights.dashboard(user)
+        )
+
+    @router.get("/queue")
+    def queue(  # noqa: PLR0917 - the page's query parameters
+        request: Request,
+        user: User,
+        platform: str = "",
+        language: str = "",
+        sort: str = "priority",
+        dir: str = "desc",
+        page: int = 1,
+    ) -> HTMLResponse:
+        data = views.queue(
+            user, platform=platform, language=language, sort=sort, order=dir, page=page
+        )
+        name = "queue_rows.html" if _htmx(request) else "queue.html"
+        return render(request, name, user, "queue", "Triage queue", **data)
+
+    @router.get("/queue/rows")
+    def queue_rows(  # noqa: PLR0917 - the page's query parameters
+        request: Request,
+        user: User,
+        platform: str = "",
+        language: str = "",
+        sort: str = "priority",
+        dir: str = "desc",
+        page: int = 1,
+    ) -> HTMLResponse:
+        data = views.queue(
+            user, platform=platform, language=language, sort=sort, order=dir, page=page
+        )
+        return render(request, "queue_rows.html", user, "queue", "Triage queue", **data)
+
+    def account_context(user: Principal, platform: str, account_id: str) -> dict[str, Any]:
+        data = views.account(user, platform, account_id)
+        community, bridges = insights.community_of(platform, account_id)
+        base = f"/accounts/{_seg(platform)}/{_seg(account_id)}"
+        return {
+            **data,
+            "community": community,
+            "bridges": bridges,
+            "graph_url": f"{base}/graph.json",
+            "decide_url": f"{base}/decide",
+            "message": None,
+            "error": None,
+        }
+
+    @router.get("/accounts/{platform}/{account_id:path}/graph.json")
+    def graph(user: User, platform: str, account_id: str) -> Response:
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse(views.graph(user, platform, account_id))
+
+    @router.post(
+        "/accounts/{platform}/{account_id:path}/decide", dependencies=[Depends(csrf_protect)]
+    )
+    def decide(  # noqa: PLR0917 - the form's fields
+        request: Request,
+        user: User,
+        platform: str,
+        account_id: str,
+        decision: Annotated[str, Form()],
+        reason: Annotated[str, Form()] = "",
+        hold_days: Annotated[int, Form()] = 30,
+    ) -> Response:
+        message, error = act(views, user, platform, account_id, decision, reason, hold_days)
+        context = account_context(user, platform, account_id)
+        context |= {"message": message, "error": error}
+        if _htmx(request):
+            response = render(request, "decision_panel.html", user, "queue", "", **context)
+        else:
+            response = render(request, "account.html", user, "queue", "Account", **context)
+        if error:
+            response.status_code = 409 if "refused" in error else 400
+        return response
+
+    @router.get("/accounts/{platform}/{account_id:path}")
+    def account(request: Request, user: User, platform: str, account_id: str) -> HTMLResponse:
+        context = account_context(user, platform, account_id)
+        title = context["account"].get("handle") or account_id
+        return render(request, "account.html", user, "queue", f"Account {title}", **context)
+
+    @router.get("/cases/{case_id}")
+    def case(request: Request, user: User, case_id: int) -> HTMLResponse:
+        return render(
+            request, "case.html", user, "", f"Case {case_id}", **insights.case(user, case_id)
+        )
+
+    @router.get("/referrals/{reference}")
+    def referral(request: Request, user: User, reference: str) -> HTMLResponse:
+        data = insights.referral(user, reference)
+        return render(request, "referral.html", user, "", f"Referral {reference}", **data)
+
+    @router.get("/referrals/{reference}/package.html")
+    def package(user: User, reference: str) -> HTMLResponse:
+        data = insights.referral(user, reference)
+        if not data["html_sha256"]:
+            raise LookupError(f"{reference} has no package yet")
+        page = views.ws.evidence_store().get(data["html_sha256"]).decode()
+        return HTMLResponse(page)
+
+    @router.post("/referrals/{reference}/status", dependencies=[Depends(csrf_protect)])
+    def referral_status(
+        request: Request,
+        user: User,
+        reference: str,
+        status: Annotated[str, Form()],
+        detail: Annotated[str, Form()] = "",
+    ) -> HTMLResponse:
+        now = datetime.now(UTC)
+        error = None
+        try:
+            views.ws.referral_service().record_status(
+                user, reference, status, at=now, detail=detail, now=now
+            )
+        except (ReferralError, LookupError) as exc:
+            error = str(exc)
+        data = insights.referral(user, reference)
+        response = render(
+            request, "referral.html", user, "", f"Referral {reference}", error=error, **data
+        )
+        if error:
+            response.status_code = 409
+        return response
+
+    @router.get("/approvals")
+    def approvals(request: Request, user: User) -> HTMLResponse:
+        return render(
+            request, "approvals.html", user, "approvals", "Approvals", **insights.approvals(user)
+        )
+
+    @router.get("/network")
+    def network(request: Request, user: User) -> HTMLResponse:
+        return render(request, "network.html", user, "network", "Network", **insights.network(user))
+
+    @router.post("/network/what-if", dependencies=[Depends(csrf_protect)])
+    async def whatif(request: Request, user: User) -> HTMLResponse:
+        form = await request.form()
+        chosen = []
+        for value in form.getlist("account"):
+            platform, _, account_id = str(value).partition(":")
+            if account_id:
+                chosen.append((platform, account_id))
+        data = insights.whatif(user, chosen)
+        if _htmx(request):
+            return render(request, "whatif.html", user, "network", "", **data)
+        return render(
+            request, "network.html", user, "network", "Network", **(insights.network(user) | data)
+        )
+
+    @router.get("/audit")
+    def audit(
+        request: Request, user: User, page: int = 1, subject: str = "", action: str = ""
+    ) -> HTMLResponse:
+        data = insights.audit(user, page=page, subject=subject, action=action)
+        return render(request, "audit.html", user, "audit", "Audit log", **data)
+
+    @router.get("/media/{path:path}", include_in_schema=False)
+    def media_file(user: User, path: str) -> Response:
+        """The unit's copy of a media item (only files under the media folder)."""
+        from fastapi.responses import FileResponse
+
+        root = views.ws.media_dir.resolve()
+        target = (root / path).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            raise LookupError("no such media file")
+        return FileResponse(target, headers={"Cache-Control": "private, max-age=3600"})
+
+    @router.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    _ = RedirectResponse  # pages redirect through the auth layer
+    return router
+
+
+def act(  # noqa: PLR0917 - a decision's fields
+    views: Views,
+    user: Principal,
+    platform: str,
+    account_id: str,
+    decision: str,
+    reason: str,
+    hold_days: int,
+) -> tuple[str | None, str | None]:
+    now = datetime.now(UTC)
+    if decision not in DECISION_BUTTONS:
+        return None, f"unknown decision {decision!r}"
+    try:
+        if decision == "approve":
+            result = views.cases.approve(user, platform, account_id, now)
+        else:
+            result = views.cases.decide(
+                user,
+                platform,
+                account_id,
+                decision=decision,
+                reason=reason,
+                now=now,
+                hold_until=now + timedelta(days=hold_days) if decision == "hold" else None,
+            )
+    except Deconflicted as exc:
+        return None, f"refused: {exc}"
+    except (PermissionDenied, HoldError, LookupError, ValueError) as exc:
+        return None, str(exc)
+    message = f"case {result.case_id}: {result.status}"
+    if result.status == "referred":
+        try:
+            row = views.ws.referral_service().create(
+                user, platform, account_id, now=now, connector=views.ws.connector_name()
+            )
+        except (ReferralError, TargetNotFound, PermissionDenied, ValueError) as exc:
+            return message, f"the referral package could not be built: {exc}"
+        message += f"; referral {row.reference} queued for delivery"
+    return message, None
+
+
+def _seg(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+__all__ = ["act", "pages_router"]

@@ -1,0 +1,79 @@
+"""A prepared workspace for the workbench's tests: a small world ingested, detected, with users.
+
+Built once per test session (simulate → ingest → knowledge → detect → train → detect) on
+SQLite; tests work on distinct accounts so they can share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iru.app import Workspace
+from iru.cases.access import Role
+from iru.cli import cli
+from iru.config import load_settings
+from iru.engine.cases import CaseService
+from iru.sim.config import WorldConfig
+from iru.sim.output import simulate
+from iru.web.auth_service import AuthService
+
+PASSWORD = "a long test password"
+USERS = (
+    ("root", Role.ADMIN, "EU"),
+    ("anna", Role.ANALYST, "DE"),
+    ("sven", Role.SUPERVISOR, "DE"),
+    ("audrey", Role.AUDITOR, "DE"),
+    ("fabien", Role.ANALYST, "FR"),
+)
+
+
+@dataclass(frozen=True)
+class WebWorld:
+    root: Path
+    world: Path
+
+    def open(self) -> Workspace:
+        return Workspace(load_settings(flags={"workspace": str(self.root)}, environ={}))
+
+
+@pytest.fixture(scope="session")
+def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
+    base = tmp_path_factory.mktemp("web-world")
+    world = base / "world"
+    simulate(WorldConfig(seed=21, days=2, scale=0.01), world)
+    root = base / "ws"
+    runner = CliRunner()
+    env = {
+        "IRU_WORKSPACE": str(root),
+        "IRU_DATABASE_URL": "",
+        "IRU_MEDIA_DIR": str(world / "media"),
+    }
+    for args in (
+        ["ingest", str(world / "twitter"), str(world / "telegram"), str(world / "follows.jsonl")],
+        ["label", "import", str(world / "knowledge" / "labels.csv")],
+        ["indicators", "import", str(world / "knowledge" / "indicators.toml")],
+        ["detect"],
+        ["train"],
+        ["detect"],
+    ):
+        result = runner.invoke(cli, args, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    prepared = WebWorld(root, world)
+    ws = prepared.open()
+    try:
+        cases = CaseService(ws.database)
+        auth = AuthService(ws.database)
+        now = datetime.now(UTC)
+        for name, role, unit in USERS:
+            actor = cases.principal("root") if name != "root" else None
+            cases.add_user(actor, name, role, unit, now, contact=f"{unit} desk")
+            auth.set_password(cases.principal("root"), name, PASSWORD, now)
+    finally:
+        ws.close()
+    yield prepared
