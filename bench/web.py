@@ -241,6 +241,15 @@ def wait_for_server(server: subprocess.Popen[bytes], base: str, log: Path, timeo
     raise SystemExit(f"`iru serve` did not answer within {timeout:.0f} s:\n{_log_tail(log)}")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process PID so far (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     if server.poll() is None:
         server.terminate()
@@ -259,13 +268,15 @@ class Samples:
     """Per-request records: kind, latency in ms, and an error description or None."""
 
     kinds: list[str] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
     millis: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     error_examples: list[str] = field(default_factory=list)
 
-    def add(self, kind: str, millis: float, status: str, error: str | None) -> None:
+    def add(self, kind: str, millis: float, status: str, error: str | None, route: str) -> None:
         self.kinds.append(kind)
+        self.routes.append(route)
         self.millis.append(millis)
         self.statuses[f"{kind} {status}"] += 1
         if error is not None:
@@ -306,6 +317,16 @@ def _account_path(platform_name: str, account_id: str) -> str:
     )
 
 
+def _route(url: str) -> str:
+    """The route template of URL: /queue, /queue/rows, /accounts/{platform}/{id}[/graph.json]."""
+    path = url.split("?", 1)[0]
+    if not path.startswith("/accounts/"):
+        return path
+    platform_name = path.split("/")[2]
+    suffix = "/graph.json" if path.endswith("/graph.json") else ""
+    return f"/accounts/{platform_name}/{{id}}{suffix}"
+
+
 async def _request(
     client: httpx.AsyncClient, load: Load, kind: str, url: str, headers: dict[str, str]
 ) -> None:
@@ -327,7 +348,7 @@ async def _request(
         error = f"{type(exc).__name__}: {exc} on {url}"
     finished = time.perf_counter()
     if started >= load.warmup_until:
-        load.samples.add(kind, (finished - started) * 1000, status, error)
+        load.samples.add(kind, (finished - started) * 1000, status, error, _route(url))
 
 
 async def _log_in(client: httpx.AsyncClient, load: Load, password: str) -> bool:
@@ -346,7 +367,7 @@ async def _log_in(client: httpx.AsyncClient, load: Load, password: str) -> bool:
             error = f"log-in answered {response.status_code} without a session"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"
-    load.samples.add("login", (time.perf_counter() - started) * 1000, status, error)
+    load.samples.add("login", (time.perf_counter() - started) * 1000, status, error, "/login")
     return error is None
 
 
@@ -395,33 +416,38 @@ async def _prime(client: httpx.AsyncClient, load: Load) -> None:
 
 
 async def run_load(args: argparse.Namespace, base: str, load: Load, password: str) -> float:
-    """Log every user in at once (timed apart), then browse; return the browsing seconds."""
+    """Log every user in at once (timed apart), then browse; return the browsing seconds.
+
+    Each user browses with a fresh client carrying its session cookie: connections left
+    idle while the others log in would be closed by the server's keep-alive timeout,
+    and a request racing that close fails for reasons of the benchmark's own making.
+    """
+
+    def client(cookies: httpx.Cookies | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=base, timeout=args.timeout, follow_redirects=False, cookies=cookies
+        )
+
     async with contextlib.AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(
-                httpx.AsyncClient(base_url=base, timeout=args.timeout, follow_redirects=False)
-            )
-            for _ in range(args.users)
-        ]
+        login_clients = [await stack.enter_async_context(client()) for _ in range(args.users)]
         started = time.perf_counter()
-        logged_in = await asyncio.gather(*(_log_in(c, load, password) for c in clients))
+        logged_in = await asyncio.gather(*(_log_in(c, load, password) for c in login_clients))
         load.login_seconds = time.perf_counter() - started
         if args.prime and any(logged_in):
-            await _prime(clients[logged_in.index(True)], load)
-        console.print(
-            f"{sum(logged_in)} of {args.users} users logged in in {load.login_seconds:.1f} s; "
-            "browsing for "
-            + (f"{args.requests} requests" if args.requests else f"{args.duration:.0f} s")
-            + " …"
-        )
+            await _prime(login_clients[logged_in.index(True)], load)
+        sessions = [c.cookies for c, ok in zip(login_clients, logged_in, strict=True) if ok]
+    console.print(
+        f"{len(sessions)} of {args.users} users logged in in {load.login_seconds:.1f} s; "
+        "browsing for "
+        + (f"{args.requests} requests" if args.requests else f"{args.duration:.0f} s")
+        + " …"
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(client(cookies)) for cookies in sessions]
         load.start()
         started = time.perf_counter()
         await asyncio.gather(
-            *(
-                _browse(client, load, args.seed * 1000 + n)
-                for n, (client, ok) in enumerate(zip(clients, logged_in, strict=True))
-                if ok
-            )
+            *(_browse(c, load, args.seed * 1000 + n) for n, c in enumerate(clients))
         )
         return time.perf_counter() - started
 
@@ -459,7 +485,14 @@ def summarise(samples: Samples, seconds: float, login_seconds: float) -> dict[st
     }
     browsing = np.isin(kinds, KINDS)
     overall = _figures(millis[browsing], sum(errors_by_kind[k] for k in KINDS), seconds)
-    return {"by_kind": by_kind, "overall": overall}
+    routes = np.array(samples.routes)
+    by_route = {
+        route: _figures(millis[routes == route], 0, seconds)
+        for route in sorted(set(samples.routes) - {"/login"})
+    }
+    for figures in by_route.values():
+        del figures["errors"]
+    return {"by_kind": by_kind, "overall": overall, "by_route": by_route}
 
 
 def report(result: dict[str, Any]) -> None:
@@ -476,7 +509,9 @@ def report(result: dict[str, Any]) -> None:
         f"server up in {result['server_start_seconds']:.1f} s, {settings['users']} log-ins took "
         f"{result['login_seconds']:.1f} s (apart from the browsing figures); "
         f"{result['machine']['cpu_count']} CPUs, load average "
-        f"{result['machine']['loadavg_before'][0]} before, {result['machine']['loadavg_after'][0]} after"
+        f"{result['machine']['loadavg_before'][0]} before, {result['machine']['loadavg_after'][0]} after; "
+        f"CPU seconds: server {result['machine']['server_cpu_s']}, "
+        f"client {result['machine']['client_cpu_s']}"
     )
     if result["first_requests"]:
         console.print(
@@ -505,6 +540,18 @@ def report(result: dict[str, Any]) -> None:
             f"[red]{f['errors']}[/red]" if f["errors"] else "0",
         )
     console.print(table)
+    routes = Table(title="by route (ms)")
+    for column in ("route", "requests", "p50", "p95", "p99"):
+        routes.add_column(column, justify="left" if column == "route" else "right")
+    for route, f in result["by_route"].items():
+        routes.add_row(
+            route,
+            f"{f['requests']:,}",
+            f"{f['p50_ms']:.1f}",
+            f"{f['p95_ms']:.1f}",
+            f"{f['p99_ms']:.1f}",
+        )
+    console.print(routes)
     for example in result["error_examples"]:
         console.print(f"[red]error[/red] {example}")
     target = result["target"]
@@ -582,7 +629,11 @@ def main() -> None:
                 warmup_s=args.warmup,
             )
             load_before = os.getloadavg()
+            server_cpu_before = _cpu_seconds(server.pid)
+            client_cpu_before = time.process_time()
             seconds = asyncio.run(run_load(args, base, load, args.password))
+            client_cpu = time.process_time() - client_cpu_before
+            server_cpu_after = _cpu_seconds(server.pid)
             load_after = os.getloadavg()
             if server.poll() is not None:
                 console.print(f"[red]iru serve died ({server.returncode}):[/red]\n{_log_tail(log)}")
@@ -602,6 +653,11 @@ def main() -> None:
             # Other work on the machine skews latency: 1/5/15-minute load averages.
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in load_after],
+            # CPU seconds spent during log-in and browsing, by the server and by this client.
+            "server_cpu_s": round(server_cpu_after - server_cpu_before, 1)
+            if server_cpu_before is not None and server_cpu_after is not None
+            else None,
+            "client_cpu_s": round(client_cpu, 1),
         },
         "settings": {
             "workspace": str(args.workspace),

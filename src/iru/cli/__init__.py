@@ -22,6 +22,7 @@ from iru.cli.platform_sim import platform_sim
 from iru.cli.quarantine import quarantine
 from iru.cli.rank import rank_command
 from iru.cli.referrals import deliver, refer, referrals, track
+from iru.cli.report import report
 from iru.cli.serve import demo, serve
 from iru.cli.settings import settings
 from iru.cli.simulate import simulate
@@ -57,6 +58,7 @@ for command in (
     deliver,
     track,
     referrals,
+    report,
     deadlines,
     quarantine,
     stats,

@@ -12,7 +12,6 @@ so deleting it loses nothing.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -55,19 +54,9 @@ class AccountIndex:
         self._fingerprint = ""
         self._checked = 0.0
 
-    def _files(self) -> list[Path]:
-        files: list[Path] = []
-        for table in ("posts", "signals", "media", "interactions"):
-            files.extend(self.archive.files(table))
-        return files
-
     def fingerprint(self) -> str:
-        """A digest of the archive's file names, sizes and times."""
-        digest = hashlib.sha256()
-        for path in self._files():
-            stat = path.stat()
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        return digest.hexdigest()
+        """The archive's generation: it changes whenever rows are added."""
+        return self.archive.generation()
 
     def _build(self, fingerprint: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

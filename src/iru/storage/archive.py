@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from iru.domain.columns import KEYS, SCHEMAS
 
 TABLES = tuple(SCHEMAS)
+GENERATION = ".generation"  # rewritten after every write that adds rows
 
 
 @dataclass(slots=True)
@@ -51,6 +52,8 @@ class Archive:
             for tmp in (self.root / table).glob("platform=*/day=*/.*.tmp"):
                 tmp.unlink(missing_ok=True)
                 removed += 1
+        for tmp in self.root.glob(f"{GENERATION}.*.tmp"):
+            tmp.unlink(missing_ok=True)
         return removed
 
     def known_keys(self, table: str, platform: str, day: str) -> set[str]:
@@ -77,7 +80,26 @@ class Archive:
             for day in pc.unique(pc.filter(days, in_platform)).to_pylist():
                 part = batch.filter(pc.and_(in_platform, pc.equal(days, day)))
                 self._write_partition(table, platform, day.isoformat(), part, result)
+        if result.new:
+            self._bump_generation()
         return result
+
+    def generation(self) -> str:
+        """A token that changes whenever rows are added (readers cache against it)."""
+        marker = self.root / GENERATION
+        try:
+            return marker.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            if not self.root.exists():
+                return ""
+            return self._bump_generation()
+
+    def _bump_generation(self) -> str:
+        token = uuid.uuid4().hex
+        tmp = self.root / f"{GENERATION}.{token}.tmp"
+        tmp.write_text(token, encoding="ascii")
+        tmp.replace(self.root / GENERATION)
+        return token
 
     def _write_partition(
         self, table: str, platform: str, day: str, part: pa.Table, result: WriteResult

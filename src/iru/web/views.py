@@ -29,6 +29,7 @@ from iru.engine.media import local_file
 from iru.engine.triage import queue_candidates
 from iru.storage.assessments import DetectionStore
 from iru.storage.schema import accounts, assessments, resurgence_links
+from iru.storage.schema import cases as cases_table
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ps", "ckb", "yi", "dv", "sd", "ug", "arz"})
 SORTS = {
@@ -64,6 +65,7 @@ class Views:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Any, float, Any]] = {}
         self._flights: dict[str, threading.Lock] = {}
+        self._queues: dict[tuple[Any, ...], tuple[Any, float, list[dict[str, Any]]]] = {}
 
     # -- caching ---------------------------------------------------------------------------
 
@@ -134,6 +136,55 @@ class Views:
         per_page: int = 50,
     ) -> dict[str, Any]:
         candidates = self.candidates()
+        rows = self._queue_rows(principal, candidates, platform, language)
+        rows = [dict(r) for r in rows]
+        for n, row in enumerate(rows, start=1):
+            row["position"] = n
+        if sort in SORTS and not (sort == "priority" and order == "desc"):
+            rows.sort(key=SORTS[sort], reverse=order == "desc")
+        total = len(rows)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        return {
+            "rows": rows[(page - 1) * per_page : page * per_page],
+            "filters": {"platform": platform, "language": language, "sort": sort, "dir": order},
+            "platforms": sorted({c.platform for c in candidates}),
+            "languages": sorted({c.language for c in candidates}),
+            "page": page,
+            "pages": pages,
+            "total": total,
+        }
+
+    def _cases_version(self) -> tuple[Any, ...]:
+        with self.ws.database.engine.connect() as conn:
+            row = conn.execute(
+                select(func.count(), func.max(cases_table.c.updated_at)).select_from(cases_table)
+            ).one()
+        return (int(row[0]), str(row[1]))
+
+    def _queue_rows(
+        self, principal: Principal, candidates: list[Candidate], platform: str, language: str
+    ) -> list[dict[str, Any]]:
+        """The unit's queue in priority order, kept for a few seconds while no case changes.
+
+        Every read is audited (``queue.read``), cached or not.
+        """
+        key = (principal.unit, platform, language, id(candidates))
+        version = self._cases_version()
+        now = time.monotonic()
+        with self._lock:
+            found = self._queues.get(key)
+        if found is not None and found[0] == version and now - found[1] < 10.0:
+            authorize(principal, Action.CASE_READ)
+            self.cases.audit.append(
+                principal.name,
+                principal.unit,
+                "queue.read",
+                f"unit:{principal.unit}",
+                after={"items": len(found[2])},
+                at=self.clock(),
+            )
+            return found[2]
         items = self.cases.queue(
             principal,
             candidates,
@@ -156,22 +207,9 @@ class Views:
             }
             for i in items
         ]
-        for n, row in enumerate(rows, start=1):
-            row["position"] = n
-        if sort in SORTS and not (sort == "priority" and order == "desc"):
-            rows.sort(key=SORTS[sort], reverse=order == "desc")
-        total = len(rows)
-        pages = max(1, -(-total // per_page))
-        page = min(max(1, page), pages)
-        return {
-            "rows": rows[(page - 1) * per_page : page * per_page],
-            "filters": {"platform": platform, "language": language, "sort": sort, "dir": order},
-            "platforms": sorted({c.platform for c in candidates}),
-            "languages": sorted({c.language for c in candidates}),
-            "page": page,
-            "pages": pages,
-            "total": total,
-        }
+        with self._lock:
+            self._queues[key] = (version, now, rows)
+        return rows
 
     # -- an account ------------------------------------------------------------------------
 

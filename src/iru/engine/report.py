@@ -1,0 +1,419 @@
+"""Reads one workspace into the records of :mod:`iru.measure.report` and audits each report.
+
+Scope: a report holds only the cases the acting principal may read
+(:func:`iru.cases.access.allowed` with ``case.read``): its own unit's, and other units'
+shared (non-restricted) ones. Nothing about another unit's restricted cases enters it,
+not even in totals; the report says so. Evidence figures are the principal's unit's own.
+
+Referrals come with their stored events (Annex III grounds from the platform's form),
+their deadline clock's state at report time (:meth:`ReferralService.clock` and
+:func:`iru.cases.clocks.state`), the case and the refer decision behind them, the
+account's language and its first post in the archive. The impact report adds the
+archive's per-day propaganda exposures to the at-risk audience (the reach model's
+``E(x)``) and the reach the removals cut (:func:`iru.network.reach.reach_removed`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import select
+
+from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
+from iru.cases.clocks import state
+from iru.engine.network import ReachReader
+from iru.engine.referrals import ReferralService
+from iru.measure.report import (
+    DayPoint,
+    EventRecord,
+    EvidenceRecord,
+    Period,
+    ReferralRecord,
+    ResurgenceRecord,
+    transparency,
+)
+from iru.measure.report_impact import ReachFigures, impact, in_period, removed_accounts, summary
+from iru.network.reach import marginal_gains, reach_removed, total_reach
+from iru.storage.archive import Archive
+from iru.storage.assessments import DetectionStore
+from iru.storage.audit import AuditStore, utc_from_db
+from iru.storage.cases import CaseRow, CaseStore
+from iru.storage.database import Database
+from iru.storage.evidence import EvidenceStore
+from iru.storage.referrals import ReferralRow
+from iru.storage.schema import accounts, decisions, referral_events
+
+SCOPE = (
+    "Cases the acting user may read: the unit's own and other units' shared cases; "
+    "other units' restricted cases are left out entirely, totals included."
+)
+
+_EXPOSURES_SQL = """
+WITH prop AS (
+  SELECT p.platform, p.post_id, p.account_id, CAST(p.day AS VARCHAR) AS d, n.exposure
+  FROM posts p JOIN nodes n ON p.platform = n.platform AND p.account_id = n.account_id
+  WHERE n.supporter AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
+), hits AS (
+  SELECT d, exposure AS x FROM prop
+  UNION ALL
+  SELECT CAST(i.day AS VARCHAR) AS d, r.exposure AS x FROM interactions i
+  JOIN prop ON i.platform = prop.platform AND i.dst_post_id = prop.post_id
+  JOIN nodes r ON r.platform = i.platform AND r.account_id = i.src_account_id
+  WHERE i.kind IN ('repost', 'forward') AND i.src_account_id <> prop.account_id
+)
+SELECT d, sum(x) FROM hits GROUP BY d
+"""
+
+_ACTIVE_SQL = """
+SELECT CAST(p.day AS VARCHAR) AS d, count(DISTINCT p.account_id) FROM posts p
+JOIN nodes n ON p.platform = n.platform AND p.account_id = n.account_id
+WHERE n.supporter GROUP BY d
+"""
+
+
+class WorkspaceView(Protocol):
+    """What a report reads of a workspace (:class:`iru.app.Workspace` is one)."""
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def archive(self) -> Archive: ...
+
+    def referral_service(self) -> ReferralService: ...
+
+    def evidence_store(self) -> EvidenceStore: ...
+
+    def reach_reader(self) -> ReachReader: ...
+
+
+@dataclass(slots=True)
+class Records:
+    """What a report is computed from: the principal's visible case data."""
+
+    referrals: list[ReferralRecord]
+    resurgences: list[ResurgenceRecord]
+    cases: int  # visible cases
+    scope: str = SCOPE
+
+
+def _form_grounds(form_json: str | None) -> tuple[str, ...]:
+    if not form_json:
+        return ()
+    try:
+        form = json.loads(form_json)
+    except ValueError:
+        return ()
+    grounds = form.get("grounds") if isinstance(form, dict) else None
+    return tuple(sorted(str(g) for g in grounds)) if isinstance(grounds, list) else ()
+
+
+def _order_facts(row: ReferralRow) -> tuple[tuple[str, ...], bool, str | None]:
+    """(Annex I reasons, cross-border, package language) from the stored package."""
+    try:
+        package = json.loads(row.package_json) if row.package_json else {}
+    except ValueError:
+        package = {}
+    if not isinstance(package, dict):
+        return (), False, None
+    language = package.get("language") if row.kind == "referral" else None
+    if row.kind != "removal_order":
+        return (), False, language if isinstance(language, str) else None
+    header = package.get("header") or {}
+    differs = bool((package.get("cross_border") or {}).get("provider_state_differs")) or (
+        header.get("issuing_member_state") != header.get("provider_member_state")
+    )
+    reasons = tuple(sorted(str(r) for r in (package.get("content") or {}).get("reasons") or ()))
+    return reasons, differs, None
+
+
+def visible_cases(database: Database, principal: Principal) -> dict[int, CaseRow]:
+    """The cases the principal may read, by id."""
+    authorize(principal, Action.CASE_READ)
+    return {
+        case.case_id: case
+        for case in CaseStore(database).cases()
+        if allowed(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted))
+    }
+
+
+def _events(database: Database, ids: set[int]) -> dict[int, list[tuple[str, datetime, str | None]]]:
+    found: dict[int, list[tuple[str, datetime, str | None]]] = {}
+    query = select(
+        referral_events.c.referral_id,
+        referral_events.c.status,
+        referral_events.c.at,
+        referral_events.c.form_json,
+    ).order_by(referral_events.c.referral_id, referral_events.c.at, referral_events.c.event_id)
+    with database.engine.connect() as conn:
+        for rid, status, at, form in conn.execute(query):
+            if int(rid) in ids:
+                found.setdefault(int(rid), []).append((str(status), utc_from_db(at), form))
+    return found
+
+
+def _decided(database: Database) -> dict[int, list[datetime]]:
+    """When each case's refer decisions came to stand (approval, under four eyes)."""
+    found: dict[int, list[datetime]] = {}
+    query = select(decisions.c.case_id, decisions.c.decided_at, decisions.c.approved_at).where(
+        decisions.c.decision == "refer"
+    )
+    with database.engine.connect() as conn:
+        for case_id, decided_at, approved_at in conn.execute(query):
+            found.setdefault(int(case_id), []).append(utc_from_db(approved_at or decided_at))
+    return found
+
+
+def _languages(database: Database) -> dict[tuple[str, str], str]:
+    with database.engine.connect() as conn:
+        found = {
+            (str(p), str(a)): str(lang)
+            for p, a, lang in conn.execute(
+                select(accounts.c.platform, accounts.c.account_id, accounts.c.language)
+            )
+            if lang
+        }
+    for key, row in DetectionStore(database).by_account().items():
+        if row.get("language") and row["language"] != "und":
+            found[key] = str(row["language"])
+    return found
+
+
+def _detected(database: Database) -> dict[tuple[str, str], datetime]:
+    return {
+        key: utc_from_db(row["assessed_at"])
+        for key, row in DetectionStore(database).by_account().items()
+        if row["label"] == "supporter"
+    }
+
+
+def _keys_table(keys: list[tuple[str, str]]) -> pa.Table:
+    return pa.table({"platform": [p for p, _ in keys], "account_id": [a for _, a in keys]})
+
+
+def first_seen(archive: Archive, keys: list[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+    """Each account's first post in the archive."""
+    if not keys or not archive.has_rows("posts"):
+        return {}
+    with archive.query() as db:
+        db.register("wanted", _keys_table(keys))
+        rows = db.execute(
+            "SELECT p.platform, p.account_id, min(p.created_at) FROM posts p "
+            "JOIN wanted w ON p.platform = w.platform AND p.account_id = w.account_id GROUP BY ALL"
+        ).fetchall()
+    return {(str(p), str(a)): at.astimezone(UTC) for p, a, at in rows}
+
+
+def load(ws: WorkspaceView, principal: Principal, now: datetime) -> Records:
+    """The principal's visible referrals (drafts left out) and resurgences, as records."""
+    cases = visible_cases(ws.database, principal)
+    service = ws.referral_service()
+    rows = [r for r in service.store.find() if r.case_id in cases and r.status != "draft"]
+    events = _events(ws.database, {r.referral_id for r in rows})
+    decided = _decided(ws.database)
+    languages = _languages(ws.database)
+    detected = _detected(ws.database)
+    seen = first_seen(ws.archive, sorted({(r.platform, r.account_id) for r in rows}))
+    records = []
+    for row in rows:
+        key = (row.platform, row.account_id)
+        case = cases[row.case_id]
+        reasons, cross_border, package_language = _order_facts(row)
+        before = [t for t in decided.get(row.case_id, ()) if t <= row.created_at]
+        marks = [t for t in (case.opened_at, detected.get(key)) if t is not None]
+        clock = state(service.clock(row), now).status if row.received_at else None
+        records.append(
+            ReferralRecord(
+                reference=row.reference,
+                kind=row.kind,
+                platform=row.platform,
+                account_id=row.account_id,
+                language=languages.get(key) or package_language or "und",
+                status=row.status,
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+                received_at=row.received_at,
+                events=tuple(
+                    EventRecord(status, at, _form_grounds(form))
+                    for status, at, form in events.get(row.referral_id, ())
+                ),
+                clock_status=clock,
+                order_reasons=reasons,
+                cross_border=cross_border,
+                case_opened_at=case.opened_at,
+                decided_at=max(before) if before else None,
+                first_seen=seen.get(key),
+                detected_at=min(marks) if marks else None,
+            )
+        )
+    return Records(records, _resurgences(ws.database, cases, records), len(cases))
+
+
+def _resurgences(
+    database: Database, cases: dict[int, CaseRow], rows: list[ReferralRecord]
+) -> list[ResurgenceRecord]:
+    """Resurgence links on a visible case or a visible referred predecessor."""
+    removed = dict(removed_accounts(rows))
+    referred: dict[tuple[str, str], datetime] = {}
+    for row in rows:
+        key = (row.platform, row.account_id)
+        referred[key] = min(row.created_at, referred.get(key, row.created_at))
+    with_case = {(c.platform, c.account_id) for c in cases.values()}
+    found = []
+    for link in DetectionStore(database).links():
+        key = (str(link["platform"]), str(link["account_id"]))
+        before = (key[0], str(link["predecessor_id"]))
+        if key not in with_case and before not in referred:
+            continue
+        first_post = link.get("first_post_at")
+        found.append(
+            ResurgenceRecord(
+                platform=key[0],
+                account_id=key[1],
+                predecessor_id=before[1],
+                linked_at=utc_from_db(link["linked_at"]),
+                first_post_at=utc_from_db(first_post) if first_post is not None else None,
+                predecessor_removed_at=removed.get(before),
+                rereferred_at=referred.get(key),
+            )
+        )
+    return found
+
+
+def evidence_records(store: EvidenceStore) -> list[EvidenceRecord]:
+    return [
+        EvidenceRecord(e.action, e.sha256, e.size, e.at, e.kind, e.unit) for e in store.entries()
+    ]
+
+
+def exposure_series(reader: ReachReader) -> tuple[list[DayPoint], ReachFigures, Any]:
+    """Per-day exposures and active supporters, the reach inputs and their window."""
+    inputs, window = reader.inputs()
+    points: list[DayPoint] = []
+    if reader.archive.has_rows("posts") and inputs.n:
+        nodes = pa.table(
+            {
+                "platform": [p for p, _ in inputs.keys],
+                "account_id": [a for _, a in inputs.keys],
+                "exposure": np.asarray(inputs.exposure, dtype=np.float64),
+                "supporter": np.asarray(inputs.supporter, dtype=bool),
+            }
+        )
+        with reader.archive.query() as db:
+            db.register("nodes", nodes)
+            exposures = dict(db.execute(_EXPOSURES_SQL).fetchall())
+            active = dict(db.execute(_ACTIVE_SQL).fetchall())
+        points = [
+            DayPoint(
+                date.fromisoformat(str(d)), float(exposures.get(d) or 0), int(active.get(d) or 0)
+            )
+            for d in sorted(set(exposures) | set(active))
+            if d is not None
+        ]
+    return points, ReachFigures(total_reach(inputs), 0.0, (), window.days), inputs
+
+
+def _reach(inputs: Any, base: ReachFigures, rows: list[ReferralRecord]) -> ReachFigures:
+    """What removing the referred-and-removed accounts cut, each removal's gain in order."""
+    index = {key: i for i, key in enumerate(inputs.keys)}
+    order = [(index[key], at) for key, at in removed_accounts(rows) if key in index]
+    nodes = [i for i, _ in order]
+    gains = marginal_gains(inputs, nodes) if nodes else np.zeros(0)
+    return ReachFigures(
+        total=base.total,
+        removed=reach_removed(inputs, nodes),
+        gains=tuple((at, float(g)) for (_, at), g in zip(order, gains, strict=True)),
+        window_days=base.window_days,
+    )
+
+
+def transparency_figures(
+    ws: WorkspaceView, principal: Principal, period: Period, now: datetime, *, output: str = ""
+) -> dict[str, Any]:
+    """The transparency report's figures for ``period``; audited as ``report.transparency``."""
+    records = load(ws, principal, now)
+    figures = transparency(
+        records.referrals,
+        records.resurgences,
+        evidence_records(ws.evidence_store()),
+        unit=principal.unit,
+        period=period,
+        now=now,
+    )
+    figures["scope"] = records.scope
+    _audit(ws, principal, "report.transparency", period.label, figures["totals"], output, now)
+    return figures
+
+
+def impact_figures(
+    ws: WorkspaceView,
+    principal: Principal,
+    now: datetime,
+    *,
+    period: Period | None = None,
+    output: str = "",
+    audited: bool = True,
+) -> dict[str, Any]:
+    """The impact report's figures; audited as ``report.impact`` unless ``audited`` is off."""
+    records = load(ws, principal, now)
+    series, base, inputs = exposure_series(ws.reach_reader())
+    reach = _reach(inputs, base, in_period(records.referrals, period))
+    figures = impact(
+        records.referrals,
+        records.resurgences,
+        series,
+        reach,
+        now=now,
+        unit=principal.unit,
+        period=period,
+    )
+    figures["scope"] = records.scope
+    if audited:
+        label = period.label if period else "all"
+        _audit(ws, principal, "report.impact", label, figures["outcomes"], output, now)
+    return figures
+
+
+def impact_summary(ws: WorkspaceView, principal: Principal) -> dict[str, Any]:
+    """Small JSON-able impact figures for the dashboard (not audited: aggregates only)."""
+    figures = impact_figures(ws, principal, datetime.now(UTC), audited=False)
+    return {**summary(figures), "scope": figures["scope"], "generated_at": figures["generated_at"]}
+
+
+def _audit(  # noqa: PLR0917 - internal
+    ws: WorkspaceView,
+    principal: Principal,
+    action: str,
+    label: str,
+    totals: dict[str, Any],
+    output: str,
+    now: datetime,
+) -> None:
+    AuditStore(ws.database).append(
+        principal.name,
+        principal.unit,
+        action,
+        f"report:{label}",
+        after={"period": label, "output": output, **totals},
+        at=now,
+    )
+
+
+__all__ = [
+    "SCOPE",
+    "Records",
+    "WorkspaceView",
+    "evidence_records",
+    "exposure_series",
+    "first_seen",
+    "impact_figures",
+    "impact_summary",
+    "load",
+    "transparency_figures",
+    "visible_cases",
+]
