@@ -53,6 +53,7 @@ def test_pages_need_a_session_and_render(ws: Workspace) -> None:
             assert page.status_code == 200, path
             assert "Content-Security-Policy" in page.headers
             assert "cdn" not in page.text.lower()
+        assert 'id="impact"' in client.get("/").text  # live impact on the dashboard
         queue = client.get("/api/v1/queue").json()
         assert queue["total"] > 0 and queue["rows"][0]["position"] == 1
         # Sorting, filters and pages come back as the htmx fragment.

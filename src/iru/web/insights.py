@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
+from iru.engine.report import impact_summary
 from iru.network.communities import communities, community_summary
 from iru.network.reach import reach_removed, total_reach
 from iru.network.strategies import rank
@@ -178,6 +179,12 @@ class Insights:
             "deadlines": deadlines,
             "outcomes": referrals.metrics(principal, now),
             "reach": self.views.cached("reach_daily", self._reach_daily, ttl=60.0),
+            "impact": self.views.cached(
+                f"impact:{principal.unit}:{principal.role}",
+                lambda: impact_summary(self.ws, principal),
+                ttl=60.0,
+                fixed=True,
+            ),
         }
 
     def _reach_daily(self) -> list[dict[str, Any]]:

@@ -77,11 +77,14 @@ class Views:
             ).one()
         return (int(row[0]), str(row[1]))
 
-    def cached(self, name: str, compute: Callable[[], Any], ttl: float = 30.0) -> Any:
+    def cached(
+        self, name: str, compute: Callable[[], Any], ttl: float = 30.0, *, fixed: bool = False
+    ) -> Any:
         """``compute()``'s value, kept while the data version holds (checked every ``ttl`` s).
 
         One computation per name at a time: concurrent requests wait for it rather than
-        each computing the same thing.
+        each computing the same thing. ``fixed``: recompute every ``ttl`` seconds whatever
+        the version (for figures that follow the cases, not the assessments).
         """
         now = time.monotonic()
         with self._lock:
@@ -95,7 +98,7 @@ class Views:
                 if found is not None and time.monotonic() - found[1] < ttl:
                     return found[2]  # computed by the request we waited for
             version = self.version()
-            if found is not None and found[0] == version:
+            if found is not None and found[0] == version and not fixed:
                 with self._lock:
                     self._cache[name] = (version, time.monotonic(), found[2])
                 return found[2]

@@ -114,7 +114,37 @@
     };
   }
 
-  const CHARTS = { volume: volumeChart, outcomes: outcomesChart, reach: reachChart };
+  // Counter-messaging: exposures of each side per day (bars) and the share of voice (line, %).
+  function shareChart(rows) {
+    const sorted = [...rows].sort((a, b) => String(a.day).localeCompare(String(b.day)));
+    return {
+      type: "bar",
+      data: {
+        labels: sorted.map((r) => r.day),
+        datasets: [
+          { label: "propaganda exposures", data: sorted.map((r) => Number(r.propaganda) || 0), backgroundColor: PALETTE[1], yAxisID: "y" },
+          { label: "counter-speech exposures", data: sorted.map((r) => Number(r.counter) || 0), backgroundColor: PALETTE[2], yAxisID: "y" },
+          {
+            type: "line",
+            label: "share of voice (%)",
+            data: sorted.map((r) => (r.share == null ? null : Math.round(r.share * 10000) / 100)),
+            borderColor: PALETTE[0],
+            backgroundColor: PALETTE[0],
+            yAxisID: "y1",
+            tension: 0.2,
+          },
+        ],
+      },
+      options: {
+        scales: {
+          y: { beginAtZero: true, position: "left", title: { display: true, text: "exposures" } },
+          y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "%" } },
+        },
+      },
+    };
+  }
+
+  const CHARTS = { volume: volumeChart, outcomes: outcomesChart, reach: reachChart, share: shareChart };
 
   function initCharts(root) {
     const canvases = $all(root, "canvas[data-chart]:not([data-drawn])");
