@@ -39,7 +39,7 @@ FORBIDDEN = {
     "storage": ("iru.engine", "iru.web", "iru.cli", "iru.app"),
     # The pure core: logic only, no storage, no driver, no interface.
     **dict.fromkeys(
-        ("detect", "network", "cases"),
+        ("detect", "network", "cases", "counter"),
         (
             "iru.storage",
             "iru.engine",

@@ -48,7 +48,7 @@ def test_pages_need_a_session_and_render(ws: Workspace) -> None:
         assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
         assert client.get("/api/v1/queue").status_code == 401
         login(client, "anna")
-        for path in ("/", "/queue", "/network"):
+        for path in ("/", "/queue", "/network", "/counter"):
             page = client.get(path)
             assert page.status_code == 200, path
             assert "Content-Security-Policy" in page.headers

@@ -10,6 +10,7 @@ from iru import __version__
 from iru.cli.audit import audit
 from iru.cli.auth import tokens  # also adds `iru users passwd`
 from iru.cli.cases import approve, decide, queue, users
+from iru.cli.counter import counter
 from iru.cli.db import db
 from iru.cli.deadlines import deadlines, holds
 from iru.cli.detect import detect
@@ -66,6 +67,7 @@ for command in (
     db,
     settings,
     network,
+    counter,
     audit,
     evidence,
     platform_sim,

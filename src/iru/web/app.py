@@ -28,6 +28,7 @@ from iru.engine.referrals import ReferralError
 from iru.web.api import api_router
 from iru.web.auth_service import AuthService
 from iru.web.callbacks import callback_router
+from iru.web.counter_page import counter_router
 from iru.web.insights import Insights
 from iru.web.pages import act, pages_router
 from iru.web.security import WebAuth, web_secret
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(
         pages_router(views, insights, templates, auth.page_principal, auth.csrf_protect)
     )
+    app.include_router(counter_router(views, templates, auth.page_principal))
     app.include_router(
         api_router(
             views,

@@ -1,0 +1,125 @@
+"""The DuckDB queries behind :mod:`iru.engine.counter`, over the archive's views.
+
+Every query sees ``nodes`` (platform, account_id, idx, supporter) registered by the reader,
+and ``$since`` (the window's start); day numbers are days since ``$first`` (the window's
+first day, as days since 1970-01-01, in UTC).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AMPLIFIED_SQL",
+    "CANDIDATE_TEXTS_SQL",
+    "CONTACTS_SQL",
+    "EDGES_SQL",
+    "ITEMS_SQL",
+    "NODES_SQL",
+    "OWN_ONLY",
+    "OWN_SQL",
+    "POST_LANG_SQL",
+    "TEXTS_SQL",
+]
+
+DAY = "CAST(floor(epoch({col}) / 86400) AS BIGINT) - $first"
+NODES_SQL = """
+SELECT platform, account_id FROM posts WHERE created_at >= $since
+UNION SELECT platform, src_account_id FROM interactions
+  WHERE created_at >= $since OR kind = 'follow'
+UNION SELECT platform, dst_account_id FROM interactions
+  WHERE (created_at >= $since OR kind = 'follow') AND dst_account_id IS NOT NULL
+"""
+OWN_SQL = """
+SELECT n.idx AS idx, count(*) AS own, count(m.subject_id) AS marked,
+  mode(coalesce(p.lang, l.lang)) AS lang
+FROM posts p JOIN nodes n ON n.platform = p.platform AND n.account_id = p.account_id
+LEFT JOIN post_lang l ON l.platform = p.platform AND l.post_id = p.post_id
+LEFT JOIN (SELECT DISTINCT platform, subject_id FROM signals
+           WHERE subject = 'post' AND detector <> 'language') m
+  ON m.platform = p.platform AND m.subject_id = p.post_id
+WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
+GROUP BY n.idx
+"""
+AMPLIFIED_SQL = """
+SELECT s.idx AS idx, count(*) FILTER (WHERE i.kind IN ('repost', 'forward')) AS amplified,
+  count(*) FILTER (WHERE i.kind IN ('quote', 'reply')) AS engaged
+FROM interactions i
+JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+WHERE i.kind IN ('repost', 'forward', 'quote', 'reply') AND d.supporter AND s.idx <> d.idx
+  AND i.created_at >= $since
+GROUP BY s.idx
+"""
+CONTACTS_SQL = f"""
+SELECT a.idx AS account, o.idx AS other, i.kind AS kind,
+  CASE WHEN i.kind = 'follow' THEN -1 ELSE {DAY.format(col="i.created_at")} END AS day,
+  p.hashtags AS hashtags
+FROM interactions i
+JOIN nodes a ON a.platform = i.platform AND a.account_id = i.src_account_id
+JOIN nodes o ON o.platform = i.platform AND o.account_id = i.dst_account_id
+LEFT JOIN posts p ON p.platform = i.platform AND p.post_id = i.dst_post_id
+WHERE NOT a.supporter AND a.idx <> o.idx
+  AND i.kind IN ('follow', 'repost', 'forward', 'quote', 'reply')
+  AND (i.kind = 'follow' OR i.created_at >= $since)
+UNION ALL
+SELECT d.idx, s.idx, 'mention', {DAY.format(col="i.created_at")}, NULL
+FROM interactions i
+JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+WHERE i.kind = 'mention' AND NOT d.supporter AND s.idx <> d.idx AND i.created_at >= $since
+"""
+EDGES_SQL = """
+SELECT s.idx AS src, d.idx AS dst, count(*) AS n FROM interactions i
+JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+WHERE s.idx <> d.idx AND (i.created_at >= $since OR i.kind = 'follow')
+GROUP BY ALL
+"""
+# A post's language: the platform's tag, except on a repost or forward, whose tag is the
+# passer-on's (the original's tag, else the language iru detected on the text).
+LANG = """CASE WHEN p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
+  THEN coalesce(p.lang, l.lang) ELSE coalesce(q.lang, l.lang, p.lang) END"""
+ITEMS_SQL = f"""
+SELECT n.idx AS author, {DAY.format(col="p.created_at")} AS day,
+  coalesce(t.idx, -1) AS target, {LANG} AS lang, p.hashtags AS hashtags
+FROM posts p
+JOIN nodes n ON n.platform = p.platform AND n.account_id = p.account_id
+JOIN {{side}} w ON w.idx = n.idx
+LEFT JOIN post_lang l ON l.platform = p.platform AND l.post_id = p.post_id
+LEFT JOIN posts q ON q.platform = p.platform
+  AND q.post_id = coalesce(p.quote_of_post_id, p.repost_of_post_id)
+LEFT JOIN nodes t ON t.platform = p.platform
+  AND t.account_id = coalesce(p.reply_to_account_id, p.forwarded_from, q.account_id)
+WHERE p.created_at >= $since
+"""
+TEXTS_SQL = f"""
+SELECT n.idx AS author, {DAY.format(col="p.created_at")} AS day, p.text AS text,
+  {LANG} AS lang, p.hashtags AS hashtags, p.urls AS urls
+FROM posts p
+JOIN nodes n ON n.platform = p.platform AND n.account_id = p.account_id
+JOIN {{side}} w ON w.idx = n.idx
+LEFT JOIN post_lang l ON l.platform = p.platform AND l.post_id = p.post_id
+LEFT JOIN posts q ON q.platform = p.platform AND q.post_id = p.repost_of_post_id
+WHERE p.created_at >= $since {{own}}
+ORDER BY hash(p.platform || ':' || p.post_id), p.post_id
+LIMIT $limit
+"""
+# The language iru detected on each post (for posts whose platform tag does not fit).
+POST_LANG_SQL = """
+CREATE TEMP VIEW post_lang AS SELECT platform, subject_id AS post_id, any_value(label) AS lang
+FROM signals WHERE detector = 'language' AND subject = 'post' AND label <> 'und' GROUP BY ALL
+"""
+OWN_ONLY = "AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL"
+# The framing candidates' newest own posts, those on which a content detector fired first.
+CANDIDATE_TEXTS_SQL = """
+SELECT idx, text FROM (
+  SELECT n.idx AS idx, p.text AS text, row_number() OVER (
+    PARTITION BY n.idx ORDER BY m.subject_id IS NULL, p.created_at DESC, p.post_id) AS k
+  FROM posts p
+  JOIN nodes n ON n.platform = p.platform AND n.account_id = p.account_id
+  JOIN candidates w ON w.idx = n.idx
+  LEFT JOIN (SELECT DISTINCT platform, subject_id FROM signals
+        WHERE subject = 'post' AND detector <> 'language') m
+    ON m.platform = p.platform AND m.subject_id = p.post_id
+  WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
+) WHERE k <= $per ORDER BY idx, k
+"""

@@ -1,0 +1,138 @@
+"""Key terms against the background, and one campaign across languages as one narrative."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+
+from iru.counter.narratives import NarrativeSettings, Posts, find_narratives, post_terms
+
+DAYS = [date(2025, 3, 1), date(2025, 3, 2)]
+EVERYDAY = ("rain today", "market prices", "bus delay", "football match", "tea and cake")
+
+
+def test_post_terms_reads_tags_links_series_and_phrases() -> None:
+    found = post_terms(
+        "RT @someone: Alpha Media | alpha-017, rain https://www.alpha.example/a #Tag",
+        urls=["https://files.test/x"],
+    )
+    assert found["#tag"] == ("#Tag", "hashtag")
+    assert found["domain:alpha.example"] == ("alpha.example", "domain")
+    assert found["domain:files.test"][1] == "domain"
+    assert found["series:alpha"] == ("alpha-*", "series")
+    assert found["alpha media"] == ("Alpha Media", "phrase")
+    assert "rain" in found and "media" in found
+    # No n-gram crosses punctuation, links, handles or the repost prefix.
+    assert "media alpha" not in found and "someone" not in found and "rt" not in found
+    assert not any("https" in key or "017" in key for key in found)
+
+
+def _posts(rows: list[tuple[str, str, int]]) -> Posts:
+    return Posts(
+        text=[t for t, _, _ in rows],
+        language=[lang for _, lang, _ in rows],
+        hashtags=[() for _ in rows],
+        urls=[() for _ in rows],
+        day=np.array([i % 2 for i in range(len(rows))], dtype=np.int64),
+        author=np.array([a for *_, a in rows], dtype=np.int64),
+        weight=np.ones(len(rows)),
+    )
+
+
+def _world() -> tuple[Posts, Posts]:
+    rows = []
+    for i in range(6):
+        chat = EVERYDAY[i % len(EVERYDAY)]
+        rows.append(
+            (f"Alpha Voice alpha-{i:03d} {chat} https://alpha.example/{i} #AlphaCall", "en", 0)
+        )
+        rows.append(
+            (f"صوت ألفا alpha-{i + 10:03d} {chat} https://alpha.example/r{i} #AlphaCall", "ar", 1)
+        )
+        rows.append((f"Beta Voice beta-{i:03d} {chat} https://beta.example/{i} #BetaCall", "en", 2))
+        rows.append(
+            (f"صوت بيتا beta-{i + 10:03d} {chat} https://beta.example/r{i} #BetaCall", "ar", 3)
+        )
+    background = [
+        (f"{EVERYDAY[i % 5]} {EVERYDAY[(i + 2) % 5]}", lang, 4)
+        for i in range(20)
+        for lang in ("en", "ar")
+    ]
+    return _posts(rows), _posts(background)
+
+
+def test_key_terms_and_narratives_across_languages() -> None:
+    propaganda, background = _world()
+    exposure = sp.csr_matrix(np.array([[2.0, 1.0, 1.0, 1.0, 0.0]]))  # one segment, 5 accounts
+    report = find_narratives(
+        propaganda,
+        background,
+        exposure,
+        segment_ids=["en/x/c0"],
+        days=DAYS,
+        settings=NarrativeSettings(min_posts=3, similarity=0.3),
+    )
+    en = {t.key: t for t in report.terms["en"]}
+    ar = {t.key for t in report.terms["ar"]}
+    assert {"#alphacall", "domain:alpha.example", "series:alpha", "alpha voice"} <= set(en)
+    assert {"domain:beta.example", "series:beta", "صوت ألفا", "صوت بيتا"} <= ar
+    # Everyday words are as common in the background: never key terms.
+    assert not any(word in en for word in ("rain", "market", "football match"))
+    # "voice" alone is covered by "alpha voice" / "beta voice" only partly: it may stay,
+    # but "alpha" alone is fully covered by "alpha voice" and is dropped.
+    assert "alpha" not in en
+    # Author 0 reaches 2 audience members: its terms weigh double.
+    assert en["#alphacall"].exposure == 12.0 and en["#alphacall"].posts == 6.0
+    narrative_of = {(t.language, t.key): n.id for n in report.narratives for t in n.terms}
+    alpha = {
+        narrative_of[k]
+        for k in [
+            ("en", "alpha voice"),
+            ("ar", "صوت ألفا"),
+            ("en", "series:alpha"),
+            ("ar", "series:alpha"),
+        ]
+    }
+    beta = {
+        narrative_of[k]
+        for k in [("en", "beta voice"), ("ar", "صوت بيتا"), ("en", "domain:beta.example")]
+    }
+    assert len(alpha) == 1 and len(beta) == 1 and alpha != beta
+    first = report.narratives[0]
+    assert first.languages == ["ar", "en"] and first.id == 1
+    assert first.segments == {"en/x/c0": first.exposure}  # one segment holds every exposure
+    assert len(first.daily) == 2 and sum(first.daily) == first.exposure
+
+
+def test_embeddings_pull_translations_together() -> None:
+    """Two slogans that never share a post, with the same meaning: joined by the embedder."""
+    rows = [("Stand up now tonight", "en", 0)] * 4 + [
+        ("Levez-vous maintenant ce soir", "fr", 1)
+    ] * 4
+    propaganda = _posts(rows)
+    background = _posts([("rain today", "en", 2), ("pluie aujourd'hui", "fr", 2)])
+    exposure = sp.csr_matrix(np.ones((1, 3)))
+
+    def meaning(texts: list[str]) -> np.ndarray:
+        return np.array(
+            [[1.0, 0.0] if ("Stand" in t or "Levez" in t) else [0.0, 1.0] for t in texts]
+        )
+
+    plain = find_narratives(propaganda, background, exposure, segment_ids=["s"], days=DAYS)
+    joined = find_narratives(
+        propaganda,
+        background,
+        exposure,
+        segment_ids=["s"],
+        days=DAYS,
+        embed=meaning,
+        settings=NarrativeSettings(embedding_weight=0.6),
+    )
+    slogans = {"stand up now", "levez-vous maintenant ce"}
+
+    def homes(report: object) -> set[int]:
+        return {n.id for n in report.narratives for t in n.terms if t.key in slogans}  # type: ignore[attr-defined]
+
+    assert len(homes(plain)) == 2 and len(homes(joined)) == 1
