@@ -588,6 +588,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="Per request, seconds.")
     parser.add_argument("--top", type=int, default=500, help="Queued accounts to browse.")
     parser.add_argument("--port", type=int, default=None, help="Default: a free port.")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`iru serve --workers`: server processes."
+    )
     parser.add_argument("--start-timeout", type=float, default=180.0)
     parser.add_argument("--password", default="bench-analyst-pass-1234")
     parser.add_argument("--out", type=Path, default=RESULTS / "web.json")
@@ -614,6 +617,7 @@ def main() -> None:
     args.workspace.parent.mkdir(parents=True, exist_ok=True)
     log = args.workspace.parent / "bench-web-serve.log"
     serve = [sys.executable, "-m", "iru", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    serve += ["--workers", str(args.workers)]
     with log.open("wb") as log_file:
         server = subprocess.Popen(
             [*serve, *ws_args], stdout=log_file, stderr=subprocess.STDOUT, cwd=args.workspace.parent
@@ -663,6 +667,7 @@ def main() -> None:
             "workspace": str(args.workspace),
             "database": args.database_url or "sqlite (workspace)",
             "users": args.users,
+            "workers": args.workers,
             "duration_s": args.duration,
             "requests": args.requests,
             "think_ms": args.think_ms,

@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -32,28 +31,53 @@ DEMO_USERS = (
 )
 
 
-def _warm(ws: Workspace, app: Any) -> None:
-    """Build the account index, the queue and the network before the first visitor waits."""
-    from iru.cases.access import Principal, Role
-
-    views = app.state.views
-    started = time.perf_counter()
-    cursor = views.index.connection()
-    cursor.close()
-    views.candidates()
-    app.state.insights.network(Principal("warm-up", Role.ANALYST, "-"))  # communities, ranking
-    click.echo(f"workbench ready ({time.perf_counter() - started:.1f} s to index and rank)")
-
-
 def run_server(
-    ws: Workspace, host: str, port: int, *, dispatch_seconds: float | None = None
+    ws: Workspace,
+    host: str,
+    port: int,
+    *,
+    dispatch_seconds: float | None = None,
+    workers: int = 1,
 ) -> None:
     import uvicorn
 
-    from iru.web.app import create_app
+    from iru.web.app import create_app, warm
 
+    started = time.perf_counter()
+    if workers > 1:
+        # Workers are separate processes (the GIL caps one at a core); each builds its own
+        # caches, the index file is shared; one dispatcher runs here, in the parent.
+        from iru.engine.dispatcher import Dispatcher
+
+        app = create_app(ws, dispatch_seconds=0)
+        warm(app)  # builds the shared index file once, before the workers start
+        interval = ws.settings["dispatch_seconds"] if dispatch_seconds is None else dispatch_seconds
+        dispatcher = Dispatcher(ws, interval) if interval else None
+        os.environ["IRU_WORKSPACE"] = str(ws.root.resolve())
+        if ws.settings["database_url"]:
+            os.environ["IRU_DATABASE_URL"] = str(ws.settings["database_url"])
+        click.echo(
+            f"iru workbench on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)"
+        )
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            uvicorn.run(
+                "iru.web.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                access_log=False,
+            )
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+        return
     app = create_app(ws, dispatch_seconds=dispatch_seconds)
-    _warm(ws, app)
+    warm(app)
+    click.echo(f"workbench ready ({time.perf_counter() - started:.1f} s to index and rank)")
     click.echo(f"iru workbench on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
@@ -61,14 +85,21 @@ def run_server(
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (one per core serves more analysts at once).",
+)
 @workspace_command
-def serve(host: str, port: int, ws: Workspace) -> None:
+def serve(host: str, port: int, workers: int, ws: Workspace) -> None:
     """Serve the analysts' workbench (pages and JSON API) over this workspace."""
     from iru.storage.cases import CaseStore
 
     if CaseStore(ws.database).user_count() == 0:
         raise IruError("no users yet: add one with `iru users add` and `iru users passwd`")
-    run_server(ws, host, port)
+    run_server(ws, host, port, workers=workers)
 
 
 def _iru(ws: Workspace, *args: str, workspace: bool = True, optional: bool = False) -> None:

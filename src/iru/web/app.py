@@ -167,4 +167,34 @@ def create_app(
     return app
 
 
-__all__ = ["CSP", "STATIC", "TEMPLATES", "create_app", "templates_for"]
+def warm(app: FastAPI) -> None:
+    """Build the account index, the queue and the network before the first visitor waits."""
+    from iru.cases.access import Principal, Role
+
+    views = app.state.views
+    cursor = views.index.connection()
+    cursor.close()
+    views.candidates()
+    app.state.insights.network(Principal("warm-up", Role.ANALYST, "-"))
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one uvicorn worker process (``iru serve --workers N``): the workspace and
+    database come from ``IRU_WORKSPACE``/``IRU_DATABASE_URL``; the dispatcher runs in the
+    parent process, never in the workers."""
+    from iru.config import load_settings
+
+    app = create_app(Workspace(load_settings()), dispatch_seconds=0)
+    warm(app)
+    return app
+
+
+__all__ = [
+    "CSP",
+    "STATIC",
+    "TEMPLATES",
+    "app_from_environment",
+    "create_app",
+    "templates_for",
+    "warm",
+]
