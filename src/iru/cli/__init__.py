@@ -15,6 +15,7 @@ from iru.cli.db import db
 from iru.cli.deadlines import deadlines, holds
 from iru.cli.detect import detect
 from iru.cli.evidence import evidence
+from iru.cli.experiment import experiment
 from iru.cli.export import export
 from iru.cli.ingest import ingest
 from iru.cli.knowledge import hashes, indicators, label
@@ -64,6 +65,7 @@ for command in (
     quarantine,
     stats,
     export,
+    experiment,
     db,
     settings,
     network,
