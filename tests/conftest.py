@@ -90,3 +90,28 @@ class Iru:
 @pytest.fixture
 def iru(tmp_path: Path, database_url: str) -> Iru:
     return Iru(tmp_path / "ws", database_url)
+
+
+# The issuing authority's table (iru.toml [authority]) for tests that make removal orders.
+AUTHORITY = {
+    "issuing_member_state": "DE",
+    "type": "law_enforcement",
+    "name": "Synthetic Federal Police Referral Unit",
+    "representative": "Officer A. Example",
+    "post": "Head of unit",
+    "address": "1 Example Street, 10000 Example City",
+    "telephone": "+49 000 0000000",
+    "email": "iru@police.example",
+    "feedback_contact": "iru-desk@police.example",
+    "redress_body": "Administrative Court of Example City",
+    "redress_time_limit": "one month from notification",
+    "providers": {
+        platform: {
+            "addressee": f"{platform.title()} Sim International Ltd",
+            "contact_point": f"tco@{platform}.sim.example",
+            "member_state": "IE",
+            "home_state_authority": "Example Media Regulator (IE)",
+        }
+        for platform in ("twitter", "telegram", "activitypub")
+    },
+}

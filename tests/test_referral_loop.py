@@ -30,30 +30,7 @@ from iru.cases.tco import order_from_json, referral_from_json, validate_order
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 
-from .conftest import Iru
-
-AUTHORITY = {
-    "issuing_member_state": "DE",
-    "type": "law_enforcement",
-    "name": "Synthetic Federal Police Referral Unit",
-    "representative": "Officer A. Example",
-    "post": "Head of unit",
-    "address": "1 Example Street, 10000 Example City",
-    "telephone": "+49 000 0000000",
-    "email": "iru@police.example",
-    "feedback_contact": "iru-desk@police.example",
-    "redress_body": "Administrative Court of Example City",
-    "redress_time_limit": "one month from notification",
-    "providers": {
-        platform: {
-            "addressee": f"{platform.title()} Sim International Ltd",
-            "contact_point": f"tco@{platform}.sim.example",
-            "member_state": "IE",
-            "home_state_authority": "Example Media Regulator (IE)",
-        }
-        for platform in ("twitter", "telegram", "activitypub")
-    },
-}
+from .conftest import AUTHORITY, Iru
 
 
 def free_port() -> int:

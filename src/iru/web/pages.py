@@ -62,6 +62,7 @@ def pages_router(
         )
 
     @router.get("/queue")
+    @router.get("/queue/rows")
     def queue(  # noqa: PLR0917 - the page's query parameters
         request: Request,
         user: User,
@@ -71,26 +72,13 @@ def pages_router(
         dir: str = "desc",
         page: int = 1,
     ) -> HTMLResponse:
+        """The queue page; its rows alone for htmx and for ``/queue/rows``."""
         data = views.queue(
             user, platform=platform, language=language, sort=sort, order=dir, page=page
         )
-        name = "queue_rows.html" if _htmx(request) else "queue.html"
+        rows_only = _htmx(request) or request.url.path.endswith("/rows")
+        name = "queue_rows.html" if rows_only else "queue.html"
         return render(request, name, user, "queue", "Triage queue", **data)
-
-    @router.get("/queue/rows")
-    def queue_rows(  # noqa: PLR0917 - the page's query parameters
-        request: Request,
-        user: User,
-        platform: str = "",
-        language: str = "",
-        sort: str = "priority",
-        dir: str = "desc",
-        page: int = 1,
-    ) -> HTMLResponse:
-        data = views.queue(
-            user, platform=platform, language=language, sort=sort, order=dir, page=page
-        )
-        return render(request, "queue_rows.html", user, "queue", "Triage queue", **data)
 
     def account_context(user: Principal, platform: str, account_id: str) -> dict[str, Any]:
         data = views.account(user, platform, account_id)
