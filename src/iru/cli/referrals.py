@@ -25,6 +25,7 @@ from iru.cli.cases import _account, _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.engine.cases import Deconflicted
 from iru.engine.connectors.registry import UnknownConnector
+from iru.engine.dispatcher import follow_up
 from iru.engine.referrals import ReferralError, ReferralService
 from iru.engine.targets import TargetNotFound
 from iru.storage.referrals import ReferralRow
@@ -203,8 +204,7 @@ def track(
 
     def once() -> None:
         report = delivery.poll(principal)
-        rechecked = delivery.referrals.recheck_removed(ws.account_reader(), datetime.now(UTC))
-        reopened = ws_reopen(ws)
+        rechecked, reopened = follow_up(ws, delivery, datetime.now(UTC))
         click.echo(
             f"checked {report.checked} referral(s): {report.applied} new status event(s), "
             f"{rechecked} removed account(s) seen posting again, {reopened} case(s) reopened"
@@ -228,14 +228,6 @@ def _listen(ws: Workspace, listen: str, duration: float, interval: float, once: 
     if not secret:
         raise IruError("--listen needs callback_secret (IRU_CALLBACK_SECRET) to check signatures")
     _serve_callbacks(ws, host, int(port), secret, duration, interval, once)
-
-
-def ws_reopen(ws: Workspace) -> int:
-    from iru.cli.cases import service
-    from iru.storage.assessments import DetectionStore
-
-    links = DetectionStore(ws.database).links()
-    return len(service(ws).reopen_resurgent(links, datetime.now(UTC)))
 
 
 def _serve_callbacks(  # noqa: PLR0917 - internal

@@ -51,9 +51,6 @@ class Dispatcher:
 
     def round(self) -> dict[str, int]:
         """Deliver every unit's queued referrals, then poll, re-check and reopen."""
-        from iru.engine.cases import CaseService
-        from iru.storage.assessments import DetectionStore
-
         ws = self.ws
         delivery = ws.delivery_service()
         figures = {"delivered": 0, "events": 0, "rechecked": 0, "reopened": 0}
@@ -67,15 +64,21 @@ class Dispatcher:
                     figures["events"] += delivery.poll(system).applied
                 except DeliveryError as exc:
                     log.warning("polling for unit %s failed: %s", unit, exc)
-            now = datetime.now(UTC)
-            figures["rechecked"] = delivery.referrals.recheck_removed(ws.account_reader(), now)
-            cases = CaseService(ws.database)
-            figures["reopened"] = len(
-                cases.reopen_resurgent(DetectionStore(ws.database).links(), now)
-            )
+            figures["rechecked"], figures["reopened"] = follow_up(ws, delivery, datetime.now(UTC))
         finally:
             delivery.connector.close()
         return figures
 
 
-__all__ = ["Dispatcher"]
+def follow_up(ws: Any, delivery: Any, now: datetime) -> tuple[int, int]:
+    """After polling: removed accounts seen posting again, and cases reopened on resurgence."""
+    from iru.engine.cases import CaseService
+    from iru.storage.assessments import DetectionStore
+
+    rechecked = delivery.referrals.recheck_removed(ws.account_reader(), now)
+    links = DetectionStore(ws.database).links()
+    reopened = len(CaseService(ws.database).reopen_resurgent(links, now))
+    return rechecked, reopened
+
+
+__all__ = ["Dispatcher", "follow_up"]

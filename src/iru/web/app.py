@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -32,7 +31,7 @@ from iru.web.counter_page import counter_router
 from iru.web.insights import Insights
 from iru.web.pages import act, pages_router
 from iru.web.security import WebAuth, web_secret
-from iru.web.views import Views, now_utc
+from iru.web.views import Views, now_utc, path_segment
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -46,7 +45,7 @@ CSP = (
 def templates_for() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["static"] = lambda path: f"/static/{path}"
-    templates.env.filters["pathseg"] = lambda value: quote(str(value), safe="")
+    templates.env.filters["pathseg"] = path_segment
     return templates
 
 

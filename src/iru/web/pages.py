@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from iru.cases.access import PermissionDenied, Principal
@@ -19,7 +19,7 @@ from iru.engine.cases import Deconflicted
 from iru.engine.referrals import ReferralError
 from iru.engine.targets import TargetNotFound
 from iru.web.insights import Insights
-from iru.web.views import Views
+from iru.web.views import Views, path_segment
 
 DECISION_BUTTONS = ("refer", "dismiss", "monitor", "hold", "approve")
 
@@ -83,7 +83,7 @@ def pages_router(
     def account_context(user: Principal, platform: str, account_id: str) -> dict[str, Any]:
         data = views.account(user, platform, account_id)
         community, bridges = insights.community_of(platform, account_id)
-        base = f"/accounts/{_seg(platform)}/{_seg(account_id)}"
+        base = f"/accounts/{path_segment(platform)}/{path_segment(account_id)}"
         return {
             **data,
             "community": community,
@@ -219,7 +219,6 @@ def pages_router(
     def favicon() -> Response:
         return Response(status_code=204)
 
-    _ = RedirectResponse  # pages redirect through the auth layer
     return router
 
 
@@ -262,12 +261,6 @@ def act(  # noqa: PLR0917 - a decision's fields
             return message, f"the referral package could not be built: {exc}"
         message += f"; referral {row.reference} queued for delivery"
     return message, None
-
-
-def _seg(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
 
 
 __all__ = ["act", "pages_router"]

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 
 from iru.app import Workspace
-from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
+from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.cases.holds import blocking
 from iru.cases.triage import Candidate
 from iru.engine.account_index import AccountIndex
@@ -48,10 +48,6 @@ def direction(language: str | None) -> str:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else (str(value) if value else None)
-
-
-class Forbidden(PermissionError):
-    """The principal may not see this; the message names the refused action only."""
 
 
 class Views:
@@ -428,7 +424,7 @@ class Views:
                         "id": node,
                         "label": handles.get((platform, node)) or node[-12:],
                         "kind": kind,
-                        "href": f"/accounts/{_seg(platform)}/{_seg(node)}",
+                        "href": f"/accounts/{path_segment(platform)}/{path_segment(node)}",
                     }
                 }
                 for node, kind in nodes.items()
@@ -437,14 +433,13 @@ class Views:
         }
 
 
-def _seg(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
+def path_segment(value: str) -> str:
+    """``value`` as one URL path segment ("/" and ":" escaped too)."""
+    return quote(str(value), safe="")
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["Forbidden", "PermissionDenied", "Views", "direction", "now_utc"]
+__all__ = ["Views", "direction", "now_utc", "path_segment"]
