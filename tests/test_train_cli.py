@@ -169,3 +169,55 @@ def test_train_with_one_class_of_labels_exits_naming_the_problem(
         assert not (ws.root / "models").exists()
     finally:
         ws.close()
+
+
+def test_counter_speech_labels_train_as_not_supporter_and_are_counted_apart(
+    iru: Iru, world: Path, tmp_path: Path
+) -> None:
+    iru("ingest", str(world / "twitter"))
+    with (world / "ground_truth.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["platform"] == "twitter"]
+    counter = {(r["platform"], r["account_id"]) for r in rows if r["role"] == "counter_speech"}
+    assert counter and all(
+        r["label"] == "not_supporter" for r in rows if r["role"] == "counter_speech"
+    )
+    rng = random.Random(5)
+    labelled = {
+        (r["platform"], r["account_id"]): r["label"] for r in rows if rng.random() < LABELLED_SHARE
+    }
+    labelled |= dict.fromkeys(counter, "counter_speech")
+    iru("label", "import", str(_write_labels(tmp_path / "kinds.csv", labelled)))
+
+    # Without a model, labels win as "not a supporter".
+    iru("detect")
+    rules_only = _assessments(iru)
+    assert counter & set(rules_only)
+    for key in counter & set(rules_only):
+        row = rules_only[key]
+        assert row["label"] == "not_supporter" and float(row["score"]) == 0.0  # type: ignore[arg-type]
+
+    trained = iru("train")
+    ws = iru.open()
+    try:
+        stored = set(ws.account_reader().keys())
+        card = ModelStore(ws.database, ws.root).versions()[-1].card
+    finally:
+        ws.close()
+    known = {k: v for k, v in labelled.items() if k in stored}
+    kinds = {kind: sum(1 for v in known.values() if v == kind) for kind in set(known.values())}
+    assert kinds["counter_speech"] == len(counter & stored) > 0
+    assert card["supporter"] == kinds["supporter"]
+    assert card["not_supporter"] == kinds["not_supporter"] + kinds["counter_speech"]
+    assert card["counter_speech"] == kinds["counter_speech"]
+    said = " ".join(trained.output.split())  # the console wraps long lines
+    assert (
+        f"({card['supporter']:,} supporter, {card['not_supporter']:,} not_supporter "
+        f"of which {card['counter_speech']:,} counter_speech)"
+    ) in said
+
+    iru("detect")
+    after = _assessments(iru)
+    for key in counter & stored:
+        row = after[key]
+        assert row["label"] == "not_supporter" and float(row["score"]) == 0.0  # type: ignore[arg-type]
+        assert json.loads(str(row["reasons"]))[0] == "analyst label: counter_speech"

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from iru.engine.cases import CaseService
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
+from iru.storage.models import current_labels
 
 from ..conftest import Iru
 
@@ -86,3 +88,43 @@ def test_queue_decide_hold_and_approve_through_the_cli(iru: Iru, world: Path) ->
     assert "NORDLICHT" not in json.dumps(listed)
     bad = iru("decide", "nonsense", "refer", "--reason", "x", "--user", "anna", ok=False)
     assert bad.exit_code == 1 and "PLATFORM:ACCOUNT_ID" in bad.stderr
+
+
+def test_decide_dismiss_with_counter_speech(iru: Iru) -> None:
+    iru("users", "add", "root", "--role", "admin", "--unit", "EU", "--contact", "EU desk")
+    iru("users", "add", "anna", "--role", "analyst", "--unit", "DE", "--user", "root")
+    said = iru(
+        "decide",
+        "twitter:77",
+        "dismiss",
+        "--counter-speech",
+        "--reason",
+        "argues against",
+        "--user",
+        "anna",
+    )
+    assert "twitter:77: dismissed; training label counter_speech" in said.output
+    plain = iru("decide", "twitter:78", "dismiss", "--reason", "news", "--user", "anna")
+    assert "training label not_supporter" in plain.output
+    refused = iru(
+        "decide",
+        "twitter:79",
+        "refer",
+        "--counter-speech",
+        "--reason",
+        "x",
+        "--user",
+        "anna",
+        ok=False,
+    )
+    assert refused.exit_code == 1
+    assert "--counter-speech goes with dismiss only, not refer" in refused.stderr
+    ws = iru.open()
+    try:
+        labels = current_labels(ws.database)
+        assert labels[("twitter", "77")] == "counter_speech"
+        assert labels[("twitter", "78")] == "not_supporter"
+        assert ("twitter", "79") not in labels
+        assert not [c for c in CaseService(ws.database).store.cases() if c.account_id == "79"]
+    finally:
+        ws.close()

@@ -134,3 +134,38 @@ def test_the_queue_leaves_out_what_the_unit_decided(workspace: Workspace) -> Non
     assert len(cases.queue(fabien, candidates, NOW)) == 2  # another unit's decision
     with pytest.raises(PermissionDenied):
         cases.queue(cases.principal("root"), candidates, NOW)
+
+
+def test_a_dismissal_may_say_counter_speech(workspace: Workspace) -> None:
+    cases = _service(workspace, four_eyes=True)  # dismissals never wait for approval
+    anna = cases.principal("anna")
+    dismissed = cases.decide(
+        anna, *TARGET, decision="dismiss", reason="argues against", now=NOW, label="counter_speech"
+    )
+    assert dismissed.status == "dismissed" and dismissed.label == "counter_speech"
+    assert current_labels(workspace.database)[TARGET] == "counter_speech"
+    decide = [e for e in AuditStore(workspace.database).events() if e.action == "case.decide"]
+    assert decide[-1].after == {
+        "status": "dismissed",
+        "decision": "dismiss",
+        "reason": "argues against",
+        "label": "counter_speech",
+    }
+    # Naming the default is the default; a later plain dismissal replaces the label.
+    plain = cases.decide(
+        anna, *TARGET, decision="dismiss", reason="r", now=NOW, label="not_supporter"
+    )
+    assert plain.label == "not_supporter"
+    cases.decide(anna, *TARGET, decision="dismiss", reason="r", now=NOW + timedelta(minutes=1))
+    assert current_labels(workspace.database)[TARGET] == "not_supporter"
+    for decision in ("refer", "monitor", "hold"):
+        with pytest.raises(ValueError, match="only be chosen with dismiss"):
+            cases.decide(
+                anna, "twitter", "8", decision=decision, reason="r", now=NOW, label="counter_speech"
+            )
+    with pytest.raises(ValueError, match="not_supporter, counter_speech, got 'supporter'"):
+        cases.decide(
+            anna, "twitter", "8", decision="dismiss", reason="r", now=NOW, label="supporter"
+        )
+    assert ("twitter", "8") not in current_labels(workspace.database)
+    assert not [c for c in cases.store.cases() if c.account_id == "8"]  # refused before storing

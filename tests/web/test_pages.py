@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iru.app import Workspace
+from iru.storage.models import current_labels
 from iru.web.app import create_app
 from iru.web.auth_service import AuthService
 
@@ -145,3 +146,42 @@ def test_api_tokens_and_the_auditors_view(ws: Workspace) -> None:
         login(client, "audrey")
         page = client.get("/audit")
         assert page.status_code == 200 and "intact" in page.text.lower()
+
+
+def test_a_dismissal_says_counter_speech_by_form_and_api(ws: Workspace) -> None:
+    with TestClient(create_app(ws)) as client:
+        csrf = login(client, "fabien")  # unit FR: the other tests decide for DE
+        rows = client.get("/api/v1/queue").json()["rows"]
+        first, second = rows[-1], rows[-2]
+        path = account_path(first["platform"], first["account_id"])
+        assert re.search(r'<input type="checkbox" name="counter_speech"', client.get(path).text)
+        headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+        for decision in ("refer", "approve"):
+            refused = client.post(
+                f"{path}/decide",
+                data={"decision": decision, "reason": "x", "counter_speech": "true"},
+                headers=headers,
+            )
+            assert refused.status_code == 400 and "only be chosen with dismiss" in refused.text
+        made = client.post(
+            f"{path}/decide",
+            data={"decision": "dismiss", "reason": "argues against", "counter_speech": "true"},
+            headers=headers,
+        )
+        assert made.status_code == 200, made.text
+        assert "dismissed; training label counter_speech" in made.text
+
+        api = f"/api/v1{account_path(second['platform'], second['account_id'])}/decisions"
+        csrf_only = {"X-CSRF-Token": csrf}
+        body = {"decision": "dismiss", "reason": "argues against", "label": "supporter"}
+        assert client.post(api, json=body, headers=csrf_only).status_code == 422
+        body |= {"decision": "monitor", "label": "counter_speech"}
+        wrong = client.post(api, json=body, headers=csrf_only)
+        assert wrong.status_code == 400 and "with dismiss" in wrong.json()["detail"]
+        body |= {"decision": "dismiss"}
+        done = client.post(api, json=body, headers=csrf_only)
+        assert done.status_code == 200, done.text
+        assert done.json()["message"].endswith("dismissed; training label counter_speech")
+    labels = current_labels(ws.database)
+    for row in (first, second):
+        assert labels[(row["platform"], row["account_id"])] == "counter_speech"

@@ -636,6 +636,8 @@ def test_decision_panel(env: Environment) -> None:
     for value in ("refer", "dismiss", "monitor", "hold"):
         assert f'name="decision" value="{value}"' in html
     assert 'name="hold_days" min="1" max="180" value="30"' in html
+    assert '<input type="checkbox" name="counter_speech" value="true">' in html
+    assert "counter-speech (dismiss only)" in html
     assert 'value="approve"' not in html
     assert 'value="approve"' in render(env, "account", account_ctx(SUPERVISOR))
     assert "awaiting a supervisor" in html
@@ -653,7 +655,7 @@ def test_decision_panel(env: Environment) -> None:
             AUDITOR, can_decide=False, hold_notice="Held by iru-munich, ask desk@munich.example"
         ),
     )
-    assert 'id="decision-form"' not in readonly
+    assert 'id="decision-form"' not in readonly and "counter_speech" not in readonly
     assert "Read-only" in readonly and "iru-munich" in readonly
 
 

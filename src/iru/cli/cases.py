@@ -179,6 +179,11 @@ def queue(  # noqa: PLR0917 - one parameter per click option
     show_default=True,
     help="On a referral that stands: preserve the evidence and queue its package.",
 )
+@click.option(
+    "--counter-speech",
+    is_flag=True,
+    help="With dismiss: the account speaks against the propaganda (training label counter_speech).",
+)
 @user_option
 @workspace_command
 def decide(  # noqa: PLR0917 - one parameter per click option
@@ -188,10 +193,13 @@ def decide(  # noqa: PLR0917 - one parameter per click option
     contact: str,
     hold_days: int,
     package: bool,
+    counter_speech: bool,
     user_name: str | None,
     ws: Workspace,
 ) -> None:
     """Decide on ACCOUNT (PLATFORM:ID or @handle): refer, dismiss, monitor or hold."""
+    if counter_speech and decision != "dismiss":
+        raise IruError(f"--counter-speech goes with dismiss only, not {decision}")
     principal = _acting(ws, user_name)
     platform, account_id = _account(ws, account)
     now = datetime.now(UTC)
@@ -205,6 +213,7 @@ def decide(  # noqa: PLR0917 - one parameter per click option
             now=now,
             contact=contact,
             hold_until=now + timedelta(days=hold_days) if decision == "hold" else None,
+            label="counter_speech" if counter_speech else None,
         )
     except (PermissionDenied, HoldError, ValueError) as exc:
         raise IruError(str(exc)) from exc

@@ -56,7 +56,7 @@ def parse_labels(path: Path, data: bytes) -> tuple[list[LabelRow], list[Quaranti
         if not platform or not account:
             reason = "platform and account_id must not be empty"
         elif label not in LABELS:
-            reason = f"label must be supporter or not_supporter, got {row.get('label')!r}"
+            reason = f"label must be one of {', '.join(LABELS)}, got {row.get('label')!r}"
         if reason:
             bad.append(QuarantineRow(source, "labels-csv", f"line {number}", reason, raw))
         else:
@@ -73,7 +73,10 @@ def label() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @workspace_command
 def import_labels(file: Path, ws: Workspace) -> None:
-    """Import FILE.csv with columns platform,account_id,label (supporter|not_supporter)."""
+    """Import FILE.csv of platform,account_id,label (supporter|not_supporter|counter_speech).
+
+    counter_speech marks an account that speaks against the propaganda: not a supporter.
+    """
     data = _read(file)
     rows, rejects = parse_labels(file, data)
     with ws.write_lock("label import"):

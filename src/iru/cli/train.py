@@ -27,10 +27,9 @@ def train(seed: int, embeddings: bool | None, ws: Workspace) -> None:
     """Train a new version of the account classifier; `iru detect` then uses it."""
     use_embeddings = ws.settings["train_embeddings"] if embeddings is None else embeddings
     with ws.write_lock("train"):
-        labels = {
-            key: 1 if label == "supporter" else 0
-            for key, label in current_labels(ws.database).items()
-        }
+        current = current_labels(ws.database)
+        # Two classes: supporter or not; counter_speech is a kind of not_supporter.
+        labels = {key: 1 if label == "supporter" else 0 for key, label in current.items()}
         if not labels:
             raise IruError("no labels: import some with `iru label import FILE.csv` first")
         reader = ws.account_reader()
@@ -48,6 +47,10 @@ def train(seed: int, embeddings: bool | None, ws: Workspace) -> None:
         except TrainingError as exc:
             raise IruError(str(exc)) from exc
         card["unmatched_labels"] = len(set(labels) - set(keys))
+        stored = set(keys)
+        card["counter_speech"] = sum(
+            1 for key, label in current.items() if label == "counter_speech" and key in stored
+        )
         row = store.save(model, card)
     table = Table(title=f"model {row.version}")
     table.add_column("figure")
@@ -57,9 +60,12 @@ def train(seed: int, embeddings: bool | None, ws: Workspace) -> None:
     for name in cv["local"]:
         table.add_row(name, f"{cv['local'][name]:.3f}", f"{cv['with_network'][name]:.3f}")
     console = Console()
+    of_which = (
+        f" of which {card['counter_speech']:,} counter_speech" if card["counter_speech"] else ""
+    )
     console.print(
         f"trained on {card['labelled']:,} labelled accounts "
-        f"({card['supporter']:,} supporter, {card['not_supporter']:,} not_supporter) "
+        f"({card['supporter']:,} supporter, {card['not_supporter']:,} not_supporter{of_which}) "
         f"of {card['accounts']:,}; {card['graph_edges']:,} graph edges; "
         f"{card['unmatched_labels']:,} labels name accounts not stored"
     )

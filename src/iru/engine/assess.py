@@ -210,7 +210,8 @@ class AccountAssessor:
             label = self.labels.get((a.platform, a.account_id))
             if label is not None:
                 a.score = 1.0 if label == "supporter" else 0.0
-                a.label = label
+                # An assessment says supporter or not; counter_speech is a kind of not.
+                a.label = "supporter" if label == "supporter" else "not_supporter"
                 a.reasons.insert(0, f"analyst label: {label}")
         # Resurgence needs no model: supporters by label or by their stored assessment.
         stored = self.store.by_account()

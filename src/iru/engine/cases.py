@@ -4,7 +4,9 @@ Every method takes the acting :class:`~iru.cases.access.Principal`, checks its
 permission first (:func:`~iru.cases.access.authorize`), and writes its change and the
 audit event in one transaction (the audit chain's lock held), so that no change is
 ever stored without its record. A decision to refer or dismiss becomes a training
-label (source ``decision:<unit>``), which ``iru train`` reads with the imported ones.
+label (source ``decision:<unit>``), which ``iru train`` reads with the imported ones:
+``supporter`` for a referral, ``not_supporter`` for a dismissal, or ``counter_speech``
+when the analyst dismisses an account that speaks against the propaganda.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from iru.storage.schema import labels
 DECISIONS = ("refer", "dismiss", "monitor", "hold")
 # Decisions that say what the account is: they become training labels.
 LABEL_OF = {"refer": "supporter", "dismiss": "not_supporter"}
+# The training labels a dismissal may give instead of its default (``LABEL_OF``).
+DISMISS_LABELS = ("not_supporter", "counter_speech")
 
 
 class Deconflicted(PermissionError):
@@ -54,6 +58,23 @@ class DecisionResult:
 
 def subject(platform: str, account_id: str) -> str:
     return f"{platform}:{account_id}"
+
+
+def training_label(decision: str, label: str | None = None) -> str | None:
+    """The training label ``decision`` gives: ``label`` when chosen (dismissals only).
+
+    A dismissal says "not a supporter" (``not_supporter``) unless the analyst says more:
+    ``counter_speech``, an account that speaks against the propaganda.
+    """
+    if label is None:
+        return LABEL_OF.get(decision)
+    if decision != "dismiss":
+        raise ValueError(f"a training label ({label!r}) may only be chosen with dismiss")
+    if label not in DISMISS_LABELS:
+        raise ValueError(
+            f"a dismissal's label must be one of {', '.join(DISMISS_LABELS)}, got {label!r}"
+        )
+    return label
 
 
 class CaseService:
@@ -150,10 +171,16 @@ class CaseService:
         now: datetime,
         contact: str = "",
         hold_until: datetime | None = None,
+        label: str | None = None,
     ) -> DecisionResult:
-        """Record ``decision`` on the account for the principal's unit."""
+        """Record ``decision`` on the account for the principal's unit.
+
+        ``label`` chooses the training label of a dismissal (see :func:`training_label`);
+        a dismissal is never pending, so the label is stored at once.
+        """
         if decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r} (use one of {', '.join(DECISIONS)})")
+        given = training_label(decision, label)
         if not reason.strip():
             raise ValueError("a decision needs a reason")
         authorize(principal, Action.CASE_DECIDE)
@@ -206,9 +233,11 @@ class CaseService:
                 approved_by=approved_by,
             )
             self.store.set_status(conn, case.case_id, status, now, restricted)
-            label = LABEL_OF.get(decision)
+            if given is not None:
+                self._label(conn, platform, account_id, unit=principal.unit, label=given, now=now)
+            after = {"status": status, "decision": decision, "reason": reason}
             if label is not None:
-                self._label(conn, platform, account_id, unit=principal.unit, label=label, now=now)
+                after["label"] = label
             self.audit.append_in(
                 conn,
                 principal.name,
@@ -216,10 +245,10 @@ class CaseService:
                 "case.decide",
                 subject(platform, account_id),
                 before={"status": case.status},
-                after={"status": status, "decision": decision, "reason": reason},
+                after=after,
                 at=now,
             )
-        return DecisionResult(case.case_id, status, decision_id, label)
+        return DecisionResult(case.case_id, status, decision_id, given)
 
     def approve(
         self, principal: Principal, platform: str, account_id: str, now: datetime
@@ -412,4 +441,13 @@ class CaseService:
         )
 
 
-__all__ = ["DECISIONS", "CaseService", "DecisionResult", "Deconflicted", "UnknownUser", "subject"]
+__all__ = [
+    "DECISIONS",
+    "DISMISS_LABELS",
+    "CaseService",
+    "DecisionResult",
+    "Deconflicted",
+    "UnknownUser",
+    "subject",
+    "training_label",
+]

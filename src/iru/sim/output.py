@@ -12,6 +12,7 @@ Layout under ``--out``::
     hashes/known-texts.jsonl                  those releases' texts as first posted (texts-jsonl)
     knowledge/indicators.toml                 an analyst's indicator file: half of each marker kind
     knowledge/labels.csv                      about 10 % of the accounts with their true label
+                                              (counter_speech for counter-speech accounts)
     ground_truth.csv                          every account: role, label, actor, predecessor
     ground_truth_markers.json                 the world's marker vocabulary (for evaluation only)
     world.json                                the manifest: config, counts, files and their SHA-256
@@ -244,7 +245,8 @@ class WorldWriter:
         )
         self._put("hashes/known-texts.jsonl", b"".join(texts))
         self._put("knowledge/indicators.toml", analyst_indicators(world.vocabulary).encode())
-        rows = [(a.platform, a.account_id, a.label) for a in world.accounts]
+        # The analysts' labels say counter_speech where ground_truth.csv says not_supporter.
+        rows = [(a.platform, a.account_id, a.analyst_label) for a in world.accounts]
         self._put("knowledge/labels.csv", analyst_labels(rows, world.config.seed).encode())
         self._put("ground_truth.csv", ground_truth_csv(world).encode("utf-8"))
         markers = {"seed": world.config.seed, "markers": sorted(world.vocabulary.all_markers())}

@@ -69,6 +69,11 @@ class SimAccount:
         return "supporter" if self.role.is_supporter else "not_supporter"
 
     @property
+    def analyst_label(self) -> str:
+        """What an analyst labels it: ``label``, but ``counter_speech`` for counter-speakers."""
+        return "counter_speech" if self.role is Role.COUNTER_SPEECH else self.label
+
+    @property
     def profile_image_url(self) -> str:
         return f"https://images.sim.example/profile/{self.image_seed}/{self.image_variant}.png"
 

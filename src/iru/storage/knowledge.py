@@ -17,7 +17,10 @@ from sqlalchemy import func, select
 from iru.storage.database import Database
 from iru.storage.schema import indicator_sets, known_hashes, known_texts, labels
 
-LABELS = ("supporter", "not_supporter")
+# An analyst's label of an account. ``counter_speech`` is a kind of ``not_supporter``: the
+# account speaks against the propaganda; every consumer that asks "supporter or not" reads
+# it as not a supporter (``label == "supporter"``).
+LABELS = ("supporter", "not_supporter", "counter_speech")
 _CHUNK = 500
 
 

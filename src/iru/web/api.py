@@ -20,6 +20,11 @@ class DecisionIn(BaseModel):
     decision: Literal["refer", "dismiss", "monitor", "hold", "approve"]
     reason: str = Field(default="", description="Why; required for every decision but approve.")
     hold_days: int = Field(default=30, ge=1, le=180)
+    label: Literal["not_supporter", "counter_speech"] | None = Field(
+        default=None,
+        description="With dismiss only: the training label it gives (default not_supporter); "
+        "counter_speech for an account that speaks against the propaganda.",
+    )
 
 
 class StatusIn(BaseModel):
@@ -61,7 +66,15 @@ def api_router(
         "/accounts/{platform}/{account_id:path}/decisions", dependencies=[Depends(csrf_protect)]
     )
     def decide(user: User, platform: str, account_id: str, body: DecisionIn) -> dict[str, Any]:
-        message, error = act(user, platform, account_id, body.decision, body.reason, body.hold_days)
+        message, error = act(
+            user,
+            platform,
+            account_id,
+            body.decision,
+            body.reason,
+            body.hold_days,
+            label=body.label,
+        )
         if error:
             from fastapi import HTTPException
 

@@ -103,7 +103,7 @@ def create_app(
             insights,
             auth.api_principal,
             auth.csrf_protect,
-            lambda *args: act(views, *args),
+            lambda *args, **kwargs: act(views, *args, **kwargs),
         )
     )
     secret = str(ws.settings["callback_secret"])

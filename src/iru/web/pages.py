@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from iru.cases.access import PermissionDenied, Principal
 from iru.cases.holds import HoldError
-from iru.engine.cases import Deconflicted
+from iru.engine.cases import Deconflicted, training_label
 from iru.engine.referrals import ReferralError
 from iru.engine.targets import TargetNotFound
 from iru.web.insights import Insights
@@ -111,8 +111,18 @@ def pages_router(
         decision: Annotated[str, Form()],
         reason: Annotated[str, Form()] = "",
         hold_days: Annotated[int, Form()] = 30,
+        counter_speech: Annotated[bool, Form()] = False,
     ) -> Response:
-        message, error = act(views, user, platform, account_id, decision, reason, hold_days)
+        message, error = act(
+            views,
+            user,
+            platform,
+            account_id,
+            decision,
+            reason,
+            hold_days,
+            label="counter_speech" if counter_speech else None,
+        )
         context = account_context(user, platform, account_id)
         context |= {"message": message, "error": error}
         if _htmx(request):
@@ -230,12 +240,21 @@ def act(  # noqa: PLR0917 - a decision's fields
     decision: str,
     reason: str,
     hold_days: int,
+    *,
+    label: str | None = None,
 ) -> tuple[str | None, str | None]:
+    """Record a decision (or approve a referral); returns (message, error).
+
+    ``label`` is the training label a dismissal gives (``counter_speech``, say); any other
+    decision with a label is refused, as the case service refuses it.
+    """
     now = datetime.now(UTC)
     if decision not in DECISION_BUTTONS:
         return None, f"unknown decision {decision!r}"
     try:
         if decision == "approve":
+            if label is not None:
+                training_label(decision, label)  # raises: a label goes with dismiss only
             result = views.cases.approve(user, platform, account_id, now)
         else:
             result = views.cases.decide(
@@ -246,12 +265,15 @@ def act(  # noqa: PLR0917 - a decision's fields
                 reason=reason,
                 now=now,
                 hold_until=now + timedelta(days=hold_days) if decision == "hold" else None,
+                label=label,
             )
     except Deconflicted as exc:
         return None, f"refused: {exc}"
     except (PermissionDenied, HoldError, LookupError, ValueError) as exc:
         return None, str(exc)
     message = f"case {result.case_id}: {result.status}"
+    if result.label is not None:
+        message += f"; training label {result.label}"
     if result.status == "referred":
         try:
             row = views.ws.referral_service().create(
