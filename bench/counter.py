@@ -8,8 +8,11 @@ For each seed a simulated world runs for ``--days``; iru ingests it with what a 
   against the world's ``at_risk`` accounts, overall and per true language, and what the
   false positives really are;
 * **narratives**: the world's planted campaigns are its outlets — each has a name in every
-  language, a domain and a release series. For every language with propaganda, a
-  campaign is *found* when one of its identifiers is among that language's key terms,
+  language, a domain and a release series. A campaign is *present* in a language when at
+  least ``min_posts`` of the true supporters' posts in that language reaching the true
+  audience carry one of its identifiers (a short window leaves some campaigns silent in
+  the smaller languages: those cannot be asked for). A present campaign is *found* when
+  one of its identifiers is among that language's key terms,
   and *matched* when all of them sit in the campaign's own narrative (the one holding
   most of its identifiers, across languages) and that narrative's identifiers are mostly
   the campaign's. Also: cluster purity over identifiers, and the share of each language's
@@ -142,7 +145,27 @@ def _is_marker(key: str, markers: set[str], everyday: set[str]) -> bool:
     return all(w not in everyday for w in words) and any(text in m for m in markers)
 
 
-def narrative_figures(report: NarrativeReport, seed: int) -> dict[str, Any]:
+def present_campaigns(truth: CounterAnalysis, seed: int, min_posts: int) -> dict[str, set[str]]:
+    """Per language: the campaigns (outlets) at least ``min_posts`` of the true supporters'
+    posts that reach the true audience carry (outlet name in that language, domain or
+    release series), in the same sample iru reads."""
+    vocab = generate_vocabulary(seed)
+    reach = np.asarray(truth.exposure.sum(axis=0)).ravel()
+    reaching = np.flatnonzero((reach > 0) & (truth.final_voices == Voice.SUPPORTER))
+    posts = truth.posts(reaching, own_only=False)
+    counts: dict[str, Counter[str]] = {}
+    for text, lang, urls in zip(posts.text, posts.language, posts.urls, strict=True):
+        body = " ".join([text, *urls]).casefold()
+        for outlet in vocab.outlets:
+            ids = (outlet.name(lang).casefold(), outlet.domain, outlet.tag_prefix.casefold() + "-")
+            if any(i in body for i in ids):
+                counts.setdefault(lang or "und", Counter())[outlet.code] += 1
+    return {lang: {code for code, n in c.items() if n >= min_posts} for lang, c in counts.items()}
+
+
+def narrative_figures(
+    report: NarrativeReport, seed: int, present: dict[str, set[str]]
+) -> dict[str, Any]:
     outlets, markers = _identifiers(seed)
     everyday = {
         w.casefold()
@@ -166,12 +189,13 @@ def narrative_figures(report: NarrativeReport, seed: int) -> dict[str, Any]:
     total = sum(sum(c.values()) for c in ids_in.values())
     purity = sum(c.most_common(1)[0][1] for c in ids_in.values() if c) / total if total else 0.0
     per_language: dict[str, Any] = {}
-    for lang, terms in sorted(report.terms.items()):
+    for lang in sorted(set(report.terms) | set(present)):
+        terms = report.terms.get(lang, [])
         keys = {t.key for t in terms}
         found = matched = 0
         for code, ids in outlets.items():
             mine = [k for k, lg in ids.items() if k in keys and lg in ("*", lang)]
-            if not mine:
+            if not mine or code not in present.get(lang, set()):
                 continue
             found += 1
             nid = home.get(code)
@@ -184,6 +208,7 @@ def narrative_figures(report: NarrativeReport, seed: int) -> dict[str, Any]:
         top = [t.key for t in terms[:TOP_TERMS]]
         per_language[lang] = {
             "campaigns": len(outlets),
+            "present": len(present.get(lang, ())),
             "found": found,
             "matched": matched,
             "marker_precision_top10": round(
@@ -199,8 +224,16 @@ def narrative_figures(report: NarrativeReport, seed: int) -> dict[str, Any]:
         "languages_all_matched": sorted(
             lang
             for lang, f in per_language.items()
-            if f["found"] and f["matched"] == f["campaigns"]
+            if f["present"] and f["matched"] == f["present"]
         ),
+        "languages_with_campaigns": sorted(
+            lang for lang, f in per_language.items() if f["present"]
+        ),
+        "present_found_matched": [
+            sum(f["present"] for f in per_language.values()),
+            sum(f["found"] for f in per_language.values()),
+            sum(f["matched"] for f in per_language.values()),
+        ],
     }
 
 
@@ -268,11 +301,13 @@ def run_seed(seed: int, scale: float, days: int, root: Path) -> dict[str, Any]:
     mine = CounterAnalysis(ws.database, ws.archive, window_days=ws.settings["graph_window_days"])
     audience = audience_figures(mine, roles, langs)
     audience_s = time.perf_counter() - started
-    narratives = narrative_figures(mine.narratives, seed)
-    narrative_s = time.perf_counter() - started - audience_s
     keys = mine.data.keys
     truth = TruthAnalysis(ws, roles, set(keys))
     assert truth.data.keys == keys
+    present = present_campaigns(truth, seed, mine.narrative_settings.min_posts)
+    narrative_start = time.perf_counter()
+    narratives = narrative_figures(mine.narratives, seed, present)
+    narrative_s = time.perf_counter() - narrative_start
     # The world's own suspensions stand in for the referrals' removals, on both sides.
     index = {k: i for i, k in enumerate(keys)}
     start = WorldConfig().start.date()
@@ -286,7 +321,7 @@ def run_seed(seed: int, scale: float, days: int, root: Path) -> dict[str, Any]:
         share_of_voice(
             a.inputs,
             a.audience,
-            a.items(np.flatnonzero(a.data.facts.supporter)),
+            a.items(np.flatnonzero(a.final_voices == Voice.SUPPORTER)),
             a.items(a.counter_speech),
             takedowns,
         )
@@ -330,7 +365,9 @@ def _print(results: list[dict[str, Any]]) -> None:
             fps,
         )
     Console().print(table)
-    table = Table(title="planted campaigns per language: found / matched of all (top-10 markers)")
+    table = Table(
+        title="planted campaigns per language: found / matched of those present (top-10 markers)"
+    )
     langs = sorted({lang for r in results for lang in r["narratives"]["per_language"]})
     table.add_column("seed")
     table.add_column("purity")
@@ -344,7 +381,7 @@ def _print(results: list[dict[str, Any]]) -> None:
             cells.append(
                 "—"
                 if f is None
-                else f"{f['found']}/{f['matched']} of {f['campaigns']} ({f['marker_precision_top10']})"
+                else f"{f['found']}/{f['matched']} of {f['present']} ({f['marker_precision_top10']})"
             )
         table.add_row(str(r["seed"]), f"{n['purity']:.3f}", *cells)
     Console().print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,20 @@ def test_counter_on_a_world(tmp_path: Path, world: Path) -> None:
     assert share[0]["share"] is None or 0.0 <= share[0]["share"] < 1.0
     daily = _csv(iru("counter", "share", "--daily", "--format", "csv").output)
     assert {d["day"] for d in daily} == {"2025-01-06", "2025-01-07"}
+
+    # Analysts' counter_speech labels: those accounts are counter-speech, whatever framing.
+    truth = _csv((world / "ground_truth.csv").read_text(encoding="utf-8"))
+    speakers = [(r["platform"], r["account_id"]) for r in truth if r["role"] == "counter_speech"]
+    labels = tmp_path / "counter-labels.csv"
+    labels.write_text(
+        "platform,account_id,label\n" + "".join(f"{p},{a},counter_speech\n" for p, a in speakers),
+        encoding="utf-8",
+    )
+    iru("label", "import", str(labels))
+    title = " ".join(iru("counter", "share").output.split())
+    found = re.search(r"(\d+) counter-speech accounts \((\d+) labelled; framing threshold", title)
+    assert found is not None, title
+    assert int(found.group(1)) >= int(found.group(2)) >= 1
 
     iru("users", "add", "root", "--role", "admin", "--unit", "EU")
     iru("users", "add", "ann", "--role", "analyst", "--unit", "EU", "--user", "root")

@@ -16,7 +16,12 @@ def test_the_audience_is_who_supporters_reach_minus_those_who_speak(
     audience = segment_audience(window, min_size=2)
     members = {window.keys[i][1] for i in np.flatnonzero(audience.audience)}
     assert members == {"A", "B", "C", "D"}  # not W (watcher), X (reached by B only), CS
-    assert audience.excluded == {"watchers": 1, "counter_speech": 0, "producers": 0}
+    assert audience.excluded == {
+        "watchers": 1,
+        "counter_speech": 0,
+        "producers": 0,
+        "possible_supporters": 0,
+    }
 
 
 def test_segments_by_language_platform_and_community(window: AudienceInputs) -> None:

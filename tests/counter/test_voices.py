@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from iru.counter import may_list_accounts
-from iru.counter.voices import AccountFacts, Voice, VoiceRules, classify_voices, counter_framing
+from iru.counter.voices import (
+    AccountFacts,
+    Voice,
+    VoiceRules,
+    classify_voices,
+    counter_framing,
+    framing_candidates,
+    learnt_margin,
+    silent_supporter_odds,
+)
 
 
 def test_markers_without_amplification_make_a_watcher_with_it_a_producer() -> None:
@@ -73,6 +82,86 @@ def test_counter_framing_compares_posts_with_exemplars() -> None:
     assert result.accounts.tolist() == [7, 8]  # 9 had no text to judge
     assert result.counter.tolist() == [True, False]
     assert result.margin[0] > 0.5 > -0.5 > result.margin[1]
+
+
+def _assessed_world() -> AccountFacts:
+    """Assessed accounts: supporters follow 6-8 supporters, the others 0-3. Then four
+    silent, never-assessed accounts following 8, 7, 2 and 0 supporters, and two assessed
+    non-supporters scoring near (0.4) and far (0.1) from the threshold."""
+    follows = [6, 7, 8, 7, 6, 8, 0, 1, 2, 3, 1, 0, 2, 3, 8, 7, 2, 0, 1, 1]
+    supporter = [True] * 6 + [False] * 8 + [False] * 6
+    score = [0.9] * 6 + [0.05] * 8 + [np.nan] * 4 + [0.4, 0.1]
+    own = [5] * 14 + [0] * 4 + [3, 3]
+    return AccountFacts(
+        supporter=np.array(supporter),
+        own_posts=np.array(own),
+        marker_posts=np.zeros(20, dtype=np.int64),
+        amplified=np.zeros(20, dtype=np.int64),
+        engaged=np.zeros(20, dtype=np.int64),
+        score=np.array(score, dtype=np.float64),
+        label=[""] * 20,
+        supporter_follows=np.array(follows),
+    )
+
+
+def test_silent_accounts_with_a_supporters_ties_are_possible_supporters() -> None:
+    facts = _assessed_world()
+    odds = silent_supporter_odds(facts)
+    assert odds[14] > odds[15] > 0.6 > odds[16] > odds[17]  # fitted on the assessed ones
+    voices = classify_voices(facts)
+    assert voices[14:18].tolist() == [Voice.POSSIBLE, Voice.POSSIBLE, Voice.OTHER, Voice.OTHER]
+    # Near the model's threshold: set aside too; far from it: audience material.
+    assert voices[18:].tolist() == [Voice.POSSIBLE, Voice.OTHER]
+    assert classify_voices(facts, VoiceRules(possible_score=0.5))[18] == Voice.OTHER
+    # An analyst's not_supporter label wins over a possible supporter; counter_speech too.
+    labels = [""] * 20
+    labels[14], labels[18] = "not_supporter", "counter_speech"
+    relabelled = AccountFacts(**{**_fields(facts), "label": labels})
+    assert classify_voices(relabelled)[[14, 18]].tolist() == [Voice.OTHER, Voice.COUNTER_SPEECH]
+
+
+def _fields(facts: AccountFacts) -> dict[str, object]:
+    return {name: getattr(facts, name) for name in AccountFacts.__slots__}
+
+
+def test_no_assessments_no_possible_supporters() -> None:
+    facts = _assessed_world()
+    bare = AccountFacts(facts.supporter, facts.own_posts, facts.marker_posts, facts.amplified)
+    assert Voice.POSSIBLE not in classify_voices(bare).tolist()
+    assert np.isnan(silent_supporter_odds(bare)).all()
+
+
+def test_framing_candidates_include_the_models_supporters_that_never_amplify() -> None:
+    facts = AccountFacts(
+        supporter=np.array([True, True, True, False, False, False]),
+        own_posts=np.array([6, 6, 6, 6, 6, 6]),
+        marker_posts=np.array([3, 3, 3, 1, 0, 0]),
+        amplified=np.array([0, 2, 0, 0, 0, 1]),
+        engaged=np.array([0, 0, 0, 0, 3, 3]),
+        label=["", "", "supporter", "", "", ""],
+    )
+    voices = classify_voices(facts)
+    # 0: the model's supporter, never amplifies; 1 amplifies; 2 is labelled (labels win);
+    # 3 writes a marker post; 4 answers supporters; 5 answers but amplifies too.
+    assert framing_candidates(facts, voices).tolist() == [0, 3, 4]
+
+
+def test_the_framing_threshold_is_learnt_from_labelled_margins() -> None:
+    rules = VoiceRules(counter_margin=0.05, min_labelled=2)
+    assert learnt_margin([0.02, 0.03, 0.2], [-0.1, -0.05, 0.0], rules) == pytest.approx(0.01)
+    # Too few labels of one side: the rule's margin stands.
+    assert learnt_margin([0.02], [-0.1, -0.05], rules) == 0.05
+    # A learnt cut stays within the bounds.
+    assert learnt_margin([0.5, 0.6], [0.4, 0.45], rules) == 0.2
+    result = counter_framing(
+        [1],
+        [["report this dont share"]],
+        fake_embed,
+        counter_exemplars=("report",),
+        reporting_exemplars=("news",),
+        margin=2.0,
+    )
+    assert result.counter.tolist() == [False]  # the given margin, not the rules'
 
 
 def test_account_lists_are_for_analysts_and_supervisors() -> None:

@@ -362,7 +362,8 @@ def share_command(  # noqa: PLR0917 - one parameter per click option
     series = [report.overall, *report.segments]
     title = (
         f"share of voice = counter / (counter + propaganda) exposures; "
-        f"{len(analysis.counter_speech)} counter-speech accounts, "
+        f"{len(analysis.counter_speech)} counter-speech accounts "
+        f"({analysis.counter_labelled} labelled; framing threshold {analysis.margin:.3f}), "
         f"{report.overall.takedowns} takedowns of hubs; {_window(analysis)}"
     )
     if daily:

@@ -7,8 +7,9 @@
    replied to a supporter's post, or a supporter mentioned it (a *contact*), and
 3. it does not itself speak about the propaganda: it is neither a *watcher* (news,
    research, officials, counter-speech: marker-carrying posts, no amplification) nor a
-   *producer* (marker-carrying posts and amplification, an undetected supporter) — see
-   :mod:`iru.counter.voices`.
+   *producer* (marker-carrying posts and amplification, an undetected supporter), and
+4. it is not a *possible supporter* (close to the model's threshold, or silent with the
+   ties of a supporter) — see :mod:`iru.counter.voices`.
 
 **Segments** group the audience by (language, platform, community of the interaction
 graph); communities smaller than ``min_size`` members within a (language, platform) are
@@ -236,6 +237,7 @@ def segment_audience(inputs: AudienceInputs, *, min_size: int = 5, top: int = 5)
         "watchers": int(np.sum(reached_any & (voices == Voice.WATCHER))),
         "counter_speech": int(np.sum(reached_any & (voices == Voice.COUNTER_SPEECH))),
         "producers": int(np.sum(reached_any & (voices == Voice.PRODUCER))),
+        "possible_supporters": int(np.sum(reached_any & (voices == Voice.POSSIBLE))),
     }
     return Audience(segments, mask, list(inputs.days), excluded)
 

@@ -34,6 +34,7 @@ from iru.counter.voices import (
     VoiceRules,
     classify_voices,
     framing_candidates,
+    learnt_margin,
 )
 from iru.counter.voices import counter_framing as framing
 from iru.engine.counter_sql import (
@@ -41,6 +42,7 @@ from iru.engine.counter_sql import (
     CANDIDATE_TEXTS_SQL,
     CONTACTS_SQL,
     EDGES_SQL,
+    FOLLOWS_SQL,
     ITEMS_SQL,
     NODES_SQL,
     OWN_ONLY,
@@ -54,6 +56,7 @@ from iru.network.reach import ReachInputs
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.database import Database
+from iru.storage.models import current_labels
 from iru.storage.schema import accounts, referral_events, referrals
 
 __all__ = ["CounterAnalysis", "CounterData", "default_embedder"]
@@ -128,6 +131,7 @@ class CounterAnalysis:
         self.rules = rules or VoiceRules()
         self.narrative_settings = narrative_settings or NarrativeSettings()
         self.supporters = supporters  # None: the reach model's (assessments, labels winning)
+        self.margin = self.rules.counter_margin  # the framing threshold used (maybe learnt)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -173,10 +177,9 @@ class CounterAnalysis:
                     )
                 )
             }
-        assessed = {
-            k: _language(v.get("language"))
-            for k, v in DetectionStore(self.database).by_account().items()
-        }
+        views = DetectionStore(self.database).by_account()
+        assessed = {k: _language(v.get("language")) for k, v in views.items()}
+        labelled = current_labels(self.database)
         found: set[tuple[str, str]] = set(profiles) | supporters
         if since is not None:
             with self.archive.query() as db:
@@ -194,6 +197,11 @@ class CounterAnalysis:
         marked = np.zeros(n, dtype=np.int64)
         amplified = np.zeros(n, dtype=np.int64)
         engaged = np.zeros(n, dtype=np.int64)
+        follows = np.zeros(n, dtype=np.int64)
+        score = np.full(n, np.nan)
+        for k, view in views.items():
+            if k in index and view.get("score") is not None:
+                score[index[k]] = float(view["score"])
         post_lang = [""] * n
         community = np.zeros(n, dtype=np.int64)
         days: list[date] = []
@@ -217,6 +225,8 @@ class CounterAnalysis:
                 if self.archive.has_rows("interactions"):
                     for idx, passed, answered in db.execute(AMPLIFIED_SQL, params).fetchall():
                         amplified[idx], engaged[idx] = passed, answered
+                    for idx, count in db.execute(FOLLOWS_SQL).fetchall():
+                        follows[idx] = count
                     rows: pa.Table = db.sql(
                         CONTACTS_SQL, params=params | {"first": first}
                     ).to_arrow_table()
@@ -245,7 +255,16 @@ class CounterAnalysis:
             keys=keys,
             handles={k: v[0] for k, v in profiles.items() if v[0]},
             language=language,
-            facts=AccountFacts(supporter, own, marked, amplified, engaged),
+            facts=AccountFacts(
+                supporter,
+                own,
+                marked,
+                amplified,
+                engaged,
+                score=score,
+                label=[labelled.get(k, "") for k in keys],
+                supporter_follows=follows,
+            ),
             community=community,
             contacts=contacts,
             days=days,
@@ -280,25 +299,57 @@ class CounterAnalysis:
         """Voice codes before the framing test (counter-speech is still WATCHER or OTHER)."""
         return classify_voices(self.data.facts, self.rules)
 
-    @cached_property
-    def counter_speech(self) -> np.ndarray:
-        """Indices of the framing candidates whose posts read as counter-messages."""
-        candidates = framing_candidates(self.data.facts, self.voices, self.rules)
-        if not candidates.size or self.embed is None or self.data.since is None:
-            return np.zeros(0, dtype=np.int64)
-        rows = self._query(
-            {"candidates": candidates},
-            CANDIDATE_TEXTS_SQL,
-            {"per": self.rules.posts_per_account},
-        )
+    def _texts(self, members: np.ndarray, per: int) -> dict[int, list[str]]:
+        """The newest own posts of ``members`` (marker-carrying ones first), per account."""
+        rows = self._query({"candidates": members}, CANDIDATE_TEXTS_SQL, {"per": per})
         texts: dict[int, list[str]] = {}
         for idx, text in zip(
             rows.column("idx").to_pylist(), rows.column("text").to_pylist(), strict=True
         ):
             texts.setdefault(int(idx), []).append(str(text or ""))
+        return texts
+
+    def _learnt_margin(self, facts: AccountFacts) -> float:
+        """The framing threshold learnt from the labelled counter-speech accounts and
+        labelled not_supporter watchers (see :func:`iru.counter.voices.learnt_margin`)."""
+        assert self.embed is not None
+        is_counter = facts.labelled("counter_speech")
+        teachers = np.flatnonzero(
+            is_counter | (facts.labelled("not_supporter") & (self.voices == Voice.WATCHER))
+        )
+        if not teachers.size:
+            return self.rules.counter_margin
+        texts = self._texts(teachers, self.rules.posts_per_account)
+        ordered = sorted(texts)
+        got = framing(ordered, [texts[i] for i in ordered], self.embed, self.rules)
+        side = is_counter[got.accounts]
+        return learnt_margin(got.margin[side].tolist(), got.margin[~side].tolist(), self.rules)
+
+    @cached_property
+    def counter_speech(self) -> np.ndarray:
+        """Accounts labelled counter-speech, and the framing candidates whose posts read as
+        counter-messages (against prototypes learnt from the labelled accounts' posts)."""
+        facts = self.data.facts
+        labelled = np.flatnonzero(self.voices == Voice.COUNTER_SPEECH).astype(np.int64)
+        candidates = framing_candidates(facts, self.voices, self.rules)
+        if not candidates.size or self.embed is None or self.data.since is None:
+            return labelled
+        texts = self._texts(candidates, self.rules.posts_per_account)
         ordered = sorted(texts)
         result = framing(ordered, [texts[i] for i in ordered], self.embed, self.rules)
-        return np.asarray(result.accounts[result.counter], dtype=np.int64)
+        self.margin = self._learnt_margin(facts)
+        counter = result.margin >= self.margin
+        # Overriding the model needs more: its supporters must clear ``supporter_margin``.
+        assessed = self.voices[result.accounts] == Voice.SUPPORTER
+        strong = result.margin >= max(self.margin, self.rules.supporter_margin)
+        counter &= ~assessed | strong
+        found = np.asarray(result.accounts[counter], dtype=np.int64)
+        return np.union1d(labelled, found).astype(np.int64)
+
+    @property
+    def counter_labelled(self) -> int:
+        """Accounts analysts labelled counter-speech, in the window."""
+        return int(self.data.facts.labelled("counter_speech").sum())
 
     @cached_property
     def final_voices(self) -> np.ndarray:
@@ -368,7 +419,7 @@ class CounterAnalysis:
     @cached_property
     def narratives(self) -> NarrativeReport:
         reach = np.asarray(self.exposure.sum(axis=0)).ravel()
-        reaching = np.flatnonzero((reach > 0) & self.data.facts.supporter)
+        reaching = np.flatnonzero((reach > 0) & (self.final_voices == Voice.SUPPORTER))
         background = np.flatnonzero(self.final_voices == Voice.OTHER)
         return find_narratives(
             self.posts(reaching, own_only=False),
@@ -400,7 +451,7 @@ class CounterAnalysis:
 
     @cached_property
     def share(self) -> ShareReport:
-        supporters = np.flatnonzero(self.data.facts.supporter)
+        supporters = np.flatnonzero(self.final_voices == Voice.SUPPORTER)
         return share_of_voice(
             self.inputs,
             self.audience,

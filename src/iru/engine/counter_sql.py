@@ -12,6 +12,7 @@ __all__ = [
     "CANDIDATE_TEXTS_SQL",
     "CONTACTS_SQL",
     "EDGES_SQL",
+    "FOLLOWS_SQL",
     "ITEMS_SQL",
     "NODES_SQL",
     "OWN_ONLY",
@@ -73,6 +74,14 @@ JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
 JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
 WHERE s.idx <> d.idx AND (i.created_at >= $since OR i.kind = 'follow')
 GROUP BY ALL
+"""
+# Distinct supporters each account follows (follows are standing links: no window).
+FOLLOWS_SQL = """
+SELECT s.idx AS idx, count(DISTINCT d.idx) AS n FROM interactions i
+JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+WHERE i.kind = 'follow' AND d.supporter AND s.idx <> d.idx
+GROUP BY s.idx
 """
 # A post's language: the platform's tag, except on a repost or forward, whose tag is the
 # passer-on's (the original's tag, else the language iru detected on the text).
