@@ -59,6 +59,8 @@ def test_counter_on_a_world(tmp_path: Path, world: Path) -> None:
     assert narratives and set(narratives[0]) == set(NARRATIVE_COLUMNS)
     assert narratives[0]["exposure"] >= narratives[-1]["exposure"]
     assert any(len(n["languages"]) > 1 for n in narratives)  # clustered across languages
+    # Outlets are anchored on their release series, across languages.
+    assert any(n["anchors"] and len(n["languages"]) > 1 for n in narratives)
     terms = _csv(iru("counter", "narratives", "--terms", "--format", "csv").output)
     assert list(terms[0]) == list(TERM_COLUMNS)
     assert {"hashtag", "domain"} <= {t["kind"] for t in terms}

@@ -22,6 +22,10 @@ def test_post_terms_reads_tags_links_series_and_phrases() -> None:
     assert found["domain:alpha.example"] == ("alpha.example", "domain")
     assert found["domain:files.test"][1] == "domain"
     assert found["series:alpha"] == ("alpha-*", "series")
+    # A release tag that is only the last part of a link's path is its series too.
+    linked = post_terms("new https://gamma.example/watch/gamma-204/")
+    assert linked["series:gamma"] == ("gamma-*", "series") and "domain:gamma.example" in linked
+    assert "rt" not in post_terms("look RT @x: via @y MT @z fine")
     assert found["alpha media"] == ("Alpha Media", "phrase")
     assert "rain" in found and "media" in found
     # No n-gram crosses punctuation, links, handles or the repost prefix.
@@ -108,9 +112,10 @@ def test_key_terms_and_narratives_across_languages() -> None:
 
 def test_embeddings_pull_translations_together() -> None:
     """Two slogans that never share a post, with the same meaning: joined by the embedder."""
-    rows = [("Stand up now tonight", "en", 0)] * 4 + [
-        ("Levez-vous maintenant ce soir", "fr", 1)
-    ] * 4
+    tails = ("friends", "neighbours", "everyone", "team")
+    rows = [(f"Stand up now tonight, {w}", "en", 0) for w in tails] + [
+        (f"Levez-vous maintenant ce soir, {w}", "fr", 1) for w in tails
+    ]
     propaganda = _posts(rows)
     background = _posts([("rain today", "en", 2), ("pluie aujourd'hui", "fr", 2)])
     exposure = sp.csr_matrix(np.ones((1, 3)))
@@ -136,3 +141,62 @@ def test_embeddings_pull_translations_together() -> None:
         return {n.id for n in report.narratives for t in n.terms if t.key in slogans}  # type: ignore[attr-defined]
 
     assert len(homes(plain)) == 2 and len(homes(joined)) == 1
+
+
+def test_a_phrase_needs_two_texts_and_everyday_words_of_any_language_are_not_terms() -> None:
+    """A post passed on many times is one text: its chance word sequence is no phrase, its
+    hashtag still is a marker. Arabic everyday words inside English-labelled posts are as
+    common in the Arabic background: not terms."""
+    viral = [("Quiet harbour lights tonight #Gamma", "en", 0)] * 5
+    mixed = [(f"Zeta Voice zeta-{i:03d} خبز قهوة", "en", 1) for i in range(5)]
+    background = [
+        ("rain today market", "en", 2) if i % 2 else ("خبز قهوة مطر", "ar", 2) for i in range(240)
+    ]
+    report = find_narratives(
+        _posts(viral + mixed),
+        _posts(background),
+        sp.csr_matrix(np.ones((1, 3))),
+        segment_ids=["s"],
+        days=DAYS,
+    )
+    en = {t.key for t in report.terms["en"]}
+    assert "#gamma" in en and "zeta voice" in en and "series:zeta" in en
+    assert not any(k.startswith(("quiet", "harbour")) for k in en)
+    assert "خبز" not in en and "قهوة" not in en
+
+
+def test_outlets_are_anchored_on_their_release_series_and_every_narrative_is_listed() -> None:
+    """Names in two languages that never share a post join their outlet's series; a file
+    host shared by both outlets does not; a small outlet still makes each keyword list."""
+    rows = []
+    for i in range(12):
+        host = f"https://files.test/{i}" if i % 4 == 0 else ""
+        rows.append((f"Alpha Voice alpha-{i:03d} {host} https://alpha.example/{i}", "en", 0))
+        rows.append((f"صوت ألفا alpha-{i + 50:03d} {host}", "ar", 1))
+        if i < 3:
+            rows.append((f"Delta Voice delta-{i:03d} https://files.test/d{i} #Delta", "en", 2))
+            rows.append((f"صوت دلتا delta-{i + 9:03d} https://files.test/e{i} #Delta", "ar", 2))
+        rows.append((f"market prices {i} #Slogan{i % 2}", "en", 3))
+    background = [("rain today", lang, 4) for lang in ("en", "ar") for _ in range(100)]
+    report = find_narratives(
+        _posts(rows),
+        _posts(background),
+        sp.csr_matrix(np.ones((1, 5))),
+        segment_ids=["s"],
+        days=DAYS,
+        settings=NarrativeSettings(per_language=4),
+    )
+    home = {t.key: n for n in report.narratives for t in n.terms}
+    alpha = home["series:alpha"]
+    assert alpha.anchors == ["alpha-*"]
+    assert {"alpha voice", "صوت ألفا", "domain:alpha.example"} <= {t.key for t in alpha.terms}
+    delta = home["series:delta"]
+    assert {"delta voice", "صوت دلتا", "#delta"} <= {t.key for t in delta.terms}
+    assert home["domain:files.test"] not in (alpha, delta)
+    assert not home["domain:files.test"].anchors
+    # Four terms per language: the small outlet's best term is among them.
+    for lang in ("en", "ar"):
+        listed = report.terms[lang]
+        assert len(listed) == 4
+        assert any(home[t.key] is delta for t in listed)
+        assert any(home[t.key] is alpha for t in listed)

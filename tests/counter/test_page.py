@@ -70,6 +70,7 @@ def context() -> dict[str, Any]:
             {
                 "id": 1,
                 "label": "alpha-* · Alpha Voice",
+                "anchors": ["alpha-*"],
                 "terms": [
                     {"language": "ar", "terms": ["صوت ألفا"]},
                     {"language": "en", "terms": [XSS]},
@@ -98,6 +99,7 @@ def test_template_renders_escaped_with_the_chart_data() -> None:
     html = env.get_template("counter.html").render(context())
     assert XSS not in html and "&lt;script&gt;" in html
     assert 'data-chart="share"' in html and "/static/vendor/chart.umd.min.js" in html
+    assert "release series: <bdi>alpha-*</bdi>" in html
     found = re.search(r'id="chart-share">(.*?)</script>', html, re.S)
     assert found is not None and json.loads(found.group(1))[0]["counter"] == 1.0
     assert "/accounts/twitter/1%2F2" in html and "--accounts" in html

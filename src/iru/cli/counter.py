@@ -64,6 +64,7 @@ MEMBER_COLUMNS = (
 NARRATIVE_COLUMNS = (
     "narrative",
     "label",
+    "anchors",
     "languages",
     "terms",
     "posts",
@@ -325,6 +326,7 @@ def narratives_command(  # noqa: PLR0917 - one parameter per click option
             {
                 "narrative": n.id,
                 "label": n.label,
+                "anchors": n.anchors if structured else " ".join(n.anchors),
                 "languages": n.languages if structured else " ".join(n.languages),
                 "terms": per_language
                 if structured

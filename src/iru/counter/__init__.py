@@ -2,8 +2,9 @@
 
 * :mod:`iru.counter.voices` sorts the non-supporters: watchers, counter-speech, producers;
 * :mod:`iru.counter.segments` finds the at-risk audience and groups it into segments;
-* :mod:`iru.counter.narratives` lists the key terms per language and clusters them into
-  narratives across languages;
+* :mod:`iru.counter.terms` finds the key terms of the propaganda per language;
+* :mod:`iru.counter.narratives` groups them into narratives across languages (anchored on
+  release series) and makes each language's keyword list;
 * :mod:`iru.counter.share` measures counter-speech's share of voice in each segment, and
   how it changes after takedowns.
 

@@ -131,7 +131,6 @@ class CounterAnalysis:
         self.rules = rules or VoiceRules()
         self.narrative_settings = narrative_settings or NarrativeSettings()
         self.supporters = supporters  # None: the reach model's (assessments, labels winning)
-        self.margin = self.rules.counter_margin  # the framing threshold used (maybe learnt)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -309,42 +308,63 @@ class CounterAnalysis:
             texts.setdefault(int(idx), []).append(str(text or ""))
         return texts
 
-    def _learnt_margin(self, facts: AccountFacts) -> float:
-        """The framing threshold learnt from the labelled counter-speech accounts and
-        labelled not_supporter watchers (see :func:`iru.counter.voices.learnt_margin`)."""
-        assert self.embed is not None
-        is_counter = facts.labelled("counter_speech")
-        teachers = np.flatnonzero(
-            is_counter | (facts.labelled("not_supporter") & (self.voices == Voice.WATCHER))
+    @cached_property
+    def _teachers(self) -> np.ndarray:
+        """Accounts labelled counter-speech, and labelled not_supporter watchers: what the
+        framing threshold is learnt from."""
+        facts = self.data.facts
+        taught = facts.labelled("counter_speech") | (
+            facts.labelled("not_supporter") & (self.voices == Voice.WATCHER)
         )
-        if not teachers.size:
-            return self.rules.counter_margin
-        texts = self._texts(teachers, self.rules.posts_per_account)
+        return np.flatnonzero(taught).astype(np.int64)
+
+    @cached_property
+    def _framing_margins(self) -> dict[int, float]:
+        """Framing margin of every framing candidate and teacher, in one embedding pass."""
+        candidates = framing_candidates(self.data.facts, self.voices, self.rules)
+        members = np.union1d(candidates, self._teachers).astype(np.int64)
+        if not members.size or self.embed is None or self.data.since is None:
+            return {}
+        texts = self._texts(members, self.rules.posts_per_account)
         ordered = sorted(texts)
         got = framing(ordered, [texts[i] for i in ordered], self.embed, self.rules)
-        side = is_counter[got.accounts]
-        return learnt_margin(got.margin[side].tolist(), got.margin[~side].tolist(), self.rules)
+        return {
+            int(a): float(m)
+            for a, m in zip(got.accounts.tolist(), got.margin.tolist(), strict=True)
+        }
+
+    @cached_property
+    def margin(self) -> float:
+        """The framing threshold: learnt from the teachers' margins when there are enough of
+        them (see :func:`iru.counter.voices.learnt_margin`), else the rules' default."""
+        margins = self._framing_margins
+        is_counter = self.data.facts.labelled("counter_speech")
+        taught = [int(i) for i in self._teachers if int(i) in margins]
+        return learnt_margin(
+            [margins[i] for i in taught if is_counter[i]],
+            [margins[i] for i in taught if not is_counter[i]],
+            self.rules,
+        )
 
     @cached_property
     def counter_speech(self) -> np.ndarray:
         """Accounts labelled counter-speech, and the framing candidates whose posts read as
-        counter-messages (against prototypes learnt from the labelled accounts' posts)."""
-        facts = self.data.facts
+        counter-messages (margin at least :attr:`margin`; the model's supporters need
+        ``supporter_margin`` too)."""
         labelled = np.flatnonzero(self.voices == Voice.COUNTER_SPEECH).astype(np.int64)
-        candidates = framing_candidates(facts, self.voices, self.rules)
-        if not candidates.size or self.embed is None or self.data.since is None:
-            return labelled
-        texts = self._texts(candidates, self.rules.posts_per_account)
-        ordered = sorted(texts)
-        result = framing(ordered, [texts[i] for i in ordered], self.embed, self.rules)
-        self.margin = self._learnt_margin(facts)
-        counter = result.margin >= self.margin
-        # Overriding the model needs more: its supporters must clear ``supporter_margin``.
-        assessed = self.voices[result.accounts] == Voice.SUPPORTER
-        strong = result.margin >= max(self.margin, self.rules.supporter_margin)
-        counter &= ~assessed | strong
-        found = np.asarray(result.accounts[counter], dtype=np.int64)
-        return np.union1d(labelled, found).astype(np.int64)
+        candidates = framing_candidates(self.data.facts, self.voices, self.rules)
+        margins = self._framing_margins
+        found = [
+            int(a)
+            for a in candidates.tolist()
+            if int(a) in margins
+            and margins[int(a)] >= self.margin
+            and (
+                self.voices[a] != Voice.SUPPORTER
+                or margins[int(a)] >= max(self.margin, self.rules.supporter_margin)
+            )
+        ]
+        return np.union1d(labelled, np.asarray(found, dtype=np.int64)).astype(np.int64)
 
     @property
     def counter_labelled(self) -> int:

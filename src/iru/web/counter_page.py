@@ -80,6 +80,7 @@ def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
             {
                 "id": n.id,
                 "label": n.label,
+                "anchors": n.anchors,
                 "terms": [
                     {"language": lang, "terms": terms[:TERMS_PER_LANGUAGE]}
                     for lang, terms in sorted(per_language.items())
