@@ -1,7 +1,7 @@
 """Counter-messaging benchmark: audience segments, narratives and share of voice vs ground truth.
 
 For each seed a simulated world runs for ``--days``; iru ingests it with what a unit knows
-(hash list, known texts, indicator file, 10 % labels), detects, trains and detects again
+(hash list, known texts, indicator file, review-shaped labels), detects, trains and detects again
 (the same preparation as bench/network_mission.py), then runs ``iru.engine.counter``:
 
 * **audience**: precision and recall of the at-risk audience (every account in a segment)
@@ -237,8 +237,13 @@ def narrative_figures(
     }
 
 
-def share_figures(
-    mine: ShareReport, truth: ShareReport, found: set[Any], true_counter: set[Any]
+def share_figures(  # noqa: PLR0917 - the two reports and the three account sets
+    mine: ShareReport,
+    truth: ShareReport,
+    found: set[Any],
+    true_counter: set[Any],
+    labelled: set[Any],
+    margin: float,
 ) -> dict[str, Any]:
     true_by = {s.segment: s for s in truth.segments}
     errors, weights = [], []
@@ -275,7 +280,13 @@ def share_figures(
         if errors
         else None,
         "daily_share_mae": round(float(np.mean(daily)), 5) if daily else None,
-        "counter_speech_accounts": {**_prf(found, true_counter), "found": len(found)},
+        "counter_speech_accounts": {
+            **_prf(found, true_counter),
+            "found": len(found),
+            "labelled": len(labelled),
+            "recall_unlabelled": _prf(found - labelled, true_counter - labelled)["recall"],
+            "framing_threshold": round(margin, 4),
+        },
     }
 
 
@@ -329,7 +340,10 @@ def run_seed(seed: int, scale: float, days: int, root: Path) -> dict[str, Any]:
     ]
     found_counter = {keys[i] for i in mine.counter_speech}
     true_counter = {k for k, r in roles.items() if r == "counter_speech" and k in index}
-    share = share_figures(reports[0], reports[1], found_counter, true_counter)
+    labelled = {keys[i] for i in np.flatnonzero(mine.data.facts.labelled("counter_speech"))}
+    share = share_figures(
+        reports[0], reports[1], found_counter, true_counter, labelled, mine.margin
+    )
     seconds = time.perf_counter() - started
     ws.close()
     return {
@@ -406,7 +420,9 @@ def _print(results: list[dict[str, Any]]) -> None:
             str(s["daily_share_mae"]),
             f"{mine['share_before']} → {mine['share_after']} "
             f"({truth['share_before']} → {truth['share_after']})",
-            f"{c['precision']:.2f}/{c['recall']:.2f} ({c['found']})",
+            f"{c['precision']:.2f}/{c['recall']:.2f} ({c['found']}; "
+            f"{c['labelled']} labelled, unlabelled R {c['recall_unlabelled']:.2f}, "
+            f"cut {c['framing_threshold']})",
         )
     Console().print(table)
 

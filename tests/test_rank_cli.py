@@ -162,7 +162,8 @@ def test_rank_and_summary_on_a_world(iru: Iru, world: Path) -> None:
     summary = json.loads(iru("network", "summary", "--format", "json").output)
     assert summary and summary[0]["community"] == 0
     assert {"supporter core", "at-risk audience"} >= {c["kind"] for c in summary}
-    assert sum(c["reach_share"] for c in summary) <= 1.0 + 1e-9
+    # Each share is rounded to 4 places: the sum may exceed 1 by half a unit per row.
+    assert sum(c["reach_share"] for c in summary) <= 1.0 + 0.5e-4 * len(summary)
 
 
 def test_rank_on_an_empty_workspace_is_one_clear_line(iru: Iru) -> None:

@@ -148,7 +148,14 @@ def test_framing_candidates_include_the_models_supporters_that_never_amplify() -
 
 def test_the_framing_threshold_is_learnt_from_labelled_margins() -> None:
     rules = VoiceRules(counter_margin=0.05, min_labelled=2)
-    assert learnt_margin([0.02, 0.03, 0.2], [-0.1, -0.05, 0.0], rules) == pytest.approx(0.01)
+    # Labelled counter-speech under the default: the cut comes down to the lowest of them.
+    assert learnt_margin([0.02, 0.03, 0.2], [-0.1, -0.05, 0.0], rules) == pytest.approx(0.02)
+    # A labelled watcher over the default: the cut goes just above it.
+    assert learnt_margin([0.12, 0.19], [-0.1, 0.07], rules) == pytest.approx(0.0701)
+    # Labels that agree with the default leave it be.
+    assert learnt_margin([0.12, 0.19], [-0.12, 0.049], rules) == pytest.approx(0.05)
+    # Labels that overlap: the best balanced accuracy wins, nearest the default.
+    assert learnt_margin([0.03, 0.1, 0.2], [-0.1, 0.04, 0.06], rules) == pytest.approx(0.0601)
     # Too few labels of one side: the rule's margin stands.
     assert learnt_margin([0.02], [-0.1, -0.05], rules) == 0.05
     # A learnt cut stays within the bounds.

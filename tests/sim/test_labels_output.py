@@ -1,4 +1,4 @@
-"""The simulator's analysts' labels: a sample of the accounts, counter-speakers labelled so."""
+"""The simulator's analysts' labels: a review-shaped sample, counter-speakers labelled so."""
 
 from __future__ import annotations
 
@@ -52,11 +52,27 @@ def test_counter_speech_accounts_are_labelled_counter_speech(world: Path) -> Non
             assert r["label"] == label[key], r
 
     # The same accounts as a sample of the ground truth: only the label differs.
+    hard = {"journalist", "researcher", "official", "counter_speech"}
     sample = analyst_labels(
-        [(r["platform"], r["account_id"], r["label"]) for r in truth], CONFIG.seed
+        [(r["platform"], r["account_id"], r["label"]) for r in truth],
+        CONFIG.seed,
+        reviewed=[r["role"] in hard for r in truth],
     )
     sampled = [(r["platform"], r["account_id"]) for r in csv.DictReader(io.StringIO(sample))]
     assert sampled == [(r["platform"], r["account_id"]) for r in listed]
+    # Review meets the hard negatives more often: they are over-represented.
+    chosen = set(sampled)
+
+    def labelled_share(rows: list[dict[str, str]]) -> float:
+        return sum((r["platform"], r["account_id"]) in chosen for r in rows) / len(rows)
+
+    negatives = [r for r in truth if r["role"] in hard]
+    others = [r for r in truth if r["role"] not in hard]
+    assert labelled_share(negatives) > 2 * labelled_share(others) > 0
+    plain = analyst_labels([(r["platform"], r["account_id"], r["label"]) for r in truth], 3)
+    assert len(plain.splitlines()) - 1 == round(len(truth) * 0.10)
+    with pytest.raises(ValueError, match="every row"):
+        analyst_labels([("twitter", "1", "supporter")], 3, reviewed=[True, False])
 
     # `iru label import` takes every row.
     good, bad = parse_labels(world / "knowledge" / "labels.csv", data)

@@ -298,20 +298,28 @@ def learnt_margin(
     """The framing threshold that best separates the margins of accounts analysts labelled
     ``counter_speech`` from those of the watchers they labelled ``not_supporter``.
 
-    With fewer than ``min_labelled`` of either, the rules' ``counter_margin`` stands;
-    otherwise the cut (midway between neighbouring margins) with the best balanced
-    accuracy, ties going to the one nearest the default, kept within ``margin_bounds``."""
+    With fewer than ``min_labelled`` of either, the rules' ``counter_margin`` stands.
+    Otherwise the cuts with the best balanced accuracy form intervals between neighbouring
+    margins; of those, the point nearest ``counter_margin`` is taken (the default moves
+    only as far as the labels say it must: a few labels rarely show where the unlabelled
+    accounts' margins end), kept within ``margin_bounds``."""
     rules = rules or VoiceRules()
-    pos = np.sort(np.asarray(counter, dtype=np.float64))
-    neg = np.sort(np.asarray(other, dtype=np.float64))
+    pos = np.asarray(counter, dtype=np.float64)
+    neg = np.asarray(other, dtype=np.float64)
     if pos.size < rules.min_labelled or neg.size < rules.min_labelled:
         return rules.counter_margin
     values = np.unique(np.concatenate([pos, neg]))
-    cuts = np.concatenate([[values[0] - 1e-6], (values[:-1] + values[1:]) / 2, [values[-1] + 1e-6]])
-    tpr = np.array([(pos >= c).mean() for c in cuts])
-    tnr = np.array([(neg < c).mean() for c in cuts])
+    # A cut c in (values[k - 1], values[k]] keeps pos >= values[k] and drops neg <= values[k - 1].
+    lows = np.concatenate([[-np.inf], values])
+    highs = np.concatenate([values, [np.inf]])
+    tpr = np.array([(pos >= h).mean() for h in highs])
+    tnr = np.array([(neg <= lo).mean() for lo in lows])
     score = (tpr + tnr) / 2
-    best = np.flatnonzero(np.isclose(score, score.max()))
-    chosen = cuts[best[np.argmin(np.abs(cuts[best] - rules.counter_margin))]]
+    step = 1e-4
+    best = []
+    for k in np.flatnonzero(np.isclose(score, score.max())):
+        low, high = lows[k] + step, highs[k]
+        best.append(float(np.clip(rules.counter_margin, low, high)) if low <= high else high)
+    chosen = min(best, key=lambda c: (abs(c - rules.counter_margin), c))
     low, high = rules.margin_bounds
     return float(np.clip(chosen, low, high))

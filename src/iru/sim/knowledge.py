@@ -3,8 +3,11 @@
 A real unit starts with partial knowledge, never the whole vocabulary: this file
 lists half of the campaign hashtags, half of the outlets' domains and release-tag
 patterns and half of the file-sharing hosts (chosen by the world's seed), the way an
-analyst desk would after a few weeks; and a sample of about 10 % of the accounts
-with their true label, as earlier review decisions would give. Both are written by
+analyst desk would after a few weeks; and the labels earlier review decisions would
+give: a uniform sample of about 10 % of the accounts, plus about 30 % of the hard
+negatives (journalists, researchers, officials, counter-speech) besides, since they carry
+the markers detection flags and so reach review far more often than the rest. Both are
+written by
 the simulator under ``knowledge/`` for the demo and the benchmarks; iru reads them
 through its ordinary commands (``iru indicators import``, ``iru label import``).
 """
@@ -20,6 +23,7 @@ import numpy as np
 from iru.sim.vocabulary import MarkerVocabulary
 
 LABEL_SHARE = 0.10
+REVIEWED_SHARE = 0.30
 
 
 def _half(items: Sequence[str], rng: np.random.Generator) -> list[str]:
@@ -60,17 +64,29 @@ def analyst_indicators(vocabulary: MarkerVocabulary) -> str:
 
 
 def analyst_labels(
-    keys: Sequence[tuple[str, str, str]], seed: int, share: float = LABEL_SHARE
+    keys: Sequence[tuple[str, str, str]],
+    seed: int,
+    share: float = LABEL_SHARE,
+    *,
+    reviewed: Sequence[bool] = (),
+    reviewed_share: float = REVIEWED_SHARE,
 ) -> str:
-    """CSV ``platform,account_id,label`` for a seeded sample of (platform, id, label) rows."""
+    """CSV ``platform,account_id,label`` for a seeded sample of (platform, id, label) rows:
+    ``share`` of them uniformly, and ``reviewed_share`` of the others flagged ``reviewed``
+    (the hard negatives, which review meets more often)."""
     rng = np.random.default_rng([seed, 0x1AB31])
-    chosen = sorted(int(i) for i in rng.choice(len(keys), round(len(keys) * share), False))
+    chosen = {int(i) for i in rng.choice(len(keys), round(len(keys) * share), False)}
+    if reviewed:
+        if len(reviewed) != len(keys):
+            raise ValueError("reviewed must flag every row")
+        extra = np.random.default_rng([seed, 0x5EB1E3]).random(len(keys)) < reviewed_share
+        chosen |= {i for i, flag in enumerate(reviewed) if flag and extra[i]}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["platform", "account_id", "label"])
-    for i in chosen:
+    for i in sorted(chosen):
         writer.writerow(keys[i])
     return buffer.getvalue()
 
 
-__all__ = ["LABEL_SHARE", "analyst_indicators", "analyst_labels"]
+__all__ = ["LABEL_SHARE", "REVIEWED_SHARE", "analyst_indicators", "analyst_labels"]

@@ -247,7 +247,9 @@ class WorldWriter:
         self._put("knowledge/indicators.toml", analyst_indicators(world.vocabulary).encode())
         # The analysts' labels say counter_speech where ground_truth.csv says not_supporter.
         rows = [(a.platform, a.account_id, a.analyst_label) for a in world.accounts]
-        self._put("knowledge/labels.csv", analyst_labels(rows, world.config.seed).encode())
+        reviewed = [a.role.is_hard_negative for a in world.accounts]
+        labels = analyst_labels(rows, world.config.seed, reviewed=reviewed)
+        self._put("knowledge/labels.csv", labels.encode())
         self._put("ground_truth.csv", ground_truth_csv(world).encode("utf-8"))
         markers = {"seed": world.config.seed, "markers": sorted(world.vocabulary.all_markers())}
         self._put("ground_truth_markers.json", _json(markers))
