@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from iru.counter.narratives import NarrativeSettings, Posts, find_narratives, post_terms
+from iru.counter.narratives import (
+    NarrativeReport,
+    NarrativeSettings,
+    Posts,
+    Term,
+    find_narratives,
+    post_terms,
+)
 
 DAYS = [date(2025, 3, 1), date(2025, 3, 2)]
 EVERYDAY = ("rain today", "market prices", "bus delay", "football match", "tea and cake")
@@ -65,6 +73,21 @@ def _world() -> tuple[Posts, Posts]:
         for lang in ("en", "ar")
     ]
     return _posts(rows), _posts(background)
+
+
+def _report(
+    rows: list[tuple[str, str, int]], background: list[tuple[str, str, int]], **settings: Any
+) -> NarrativeReport:
+    """Narratives of ``rows`` against ``background``; every author reaches one member."""
+    accounts = 1 + max(a for *_, a in [*rows, *background])
+    return find_narratives(
+        _posts(rows),
+        _posts(background),
+        sp.csr_matrix(np.ones((1, accounts))),
+        segment_ids=["s"],
+        days=DAYS,
+        settings=NarrativeSettings(**settings),
+    )
 
 
 def test_key_terms_and_narratives_across_languages() -> None:
@@ -152,13 +175,7 @@ def test_a_phrase_needs_two_texts_and_everyday_words_of_any_language_are_not_ter
     background = [
         ("rain today market", "en", 2) if i % 2 else ("خبز قهوة مطر", "ar", 2) for i in range(240)
     ]
-    report = find_narratives(
-        _posts(viral + mixed),
-        _posts(background),
-        sp.csr_matrix(np.ones((1, 3))),
-        segment_ids=["s"],
-        days=DAYS,
-    )
+    report = _report(viral + mixed, background)
     en = {t.key for t in report.terms["en"]}
     assert "#gamma" in en and "zeta voice" in en and "series:zeta" in en
     assert not any(k.startswith(("quiet", "harbour")) for k in en)
@@ -178,14 +195,7 @@ def test_outlets_are_anchored_on_their_release_series_and_every_narrative_is_lis
             rows.append((f"صوت دلتا delta-{i + 9:03d} https://files.test/e{i} #Delta", "ar", 2))
         rows.append((f"market prices {i} #Slogan{i % 2}", "en", 3))
     background = [("rain today", lang, 4) for lang in ("en", "ar") for _ in range(100)]
-    report = find_narratives(
-        _posts(rows),
-        _posts(background),
-        sp.csr_matrix(np.ones((1, 5))),
-        segment_ids=["s"],
-        days=DAYS,
-        settings=NarrativeSettings(per_language=4),
-    )
+    report = _report(rows, background, per_language=4)
     home = {t.key: n for n in report.narratives for t in n.terms}
     alpha = home["series:alpha"]
     assert alpha.anchors == ["alpha-*"]
@@ -200,3 +210,22 @@ def test_outlets_are_anchored_on_their_release_series_and_every_narrative_is_lis
         assert len(listed) == 4
         assert any(home[t.key] is delta for t in listed)
         assert any(home[t.key] is alpha for t in listed)
+
+
+def test_a_phrase_must_hold_together() -> None:
+    """A slogan is listed; chance runs of words each found in many posts are not."""
+    words = ("tram", "cheese", "rain", "market", "bakery", "cousin", "match", "ticket")
+    rng = np.random.default_rng(5)
+    rows = [
+        (" ".join(rng.permutation(words)[:5]) + (", Kavo dren malu" if i % 6 == 0 else ""), "en", 0)
+        for i in range(60)
+    ]
+    background = [("sunny today at the office", "en", 1)] * 120
+    listed = _report(rows, background, per_language=200, candidates=200).terms["en"]
+    loose = _report(rows, background, per_language=200, candidates=200, min_cohesion=0.0)
+
+    def chance(terms: list[Term]) -> list[str]:
+        return [t.key for t in terms if len(t.key.split()) > 1 and set(t.key.split()) <= set(words)]
+
+    assert "kavo dren malu" in {t.key for t in listed}
+    assert not chance(listed) and chance(loose.terms["en"])

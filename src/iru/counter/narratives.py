@@ -64,6 +64,7 @@ class NarrativeSettings:
     min_ratio: float = 3.0
     max_ngram: int = 3
     min_background: int = 100
+    min_cohesion: float = 0.5
     anchor_similarity: float = 0.5
     anchor_share: float = 0.6
     embedding_weight: float = 0.25
@@ -222,6 +223,7 @@ def find_narratives(
         min_ratio=settings.min_ratio,
         max_ngram=settings.max_ngram,
         min_background=settings.min_background,
+        min_cohesion=settings.min_cohesion,
     )
     first: dict[str, Term] = {}
     for terms in per_language.values():

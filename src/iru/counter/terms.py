@@ -16,6 +16,9 @@ weight. A term is *key* in a language when
   the background (own posts of non-supporters): in the language's own background and in
   that of every language with at least ``min_background`` posts, so that the everyday
   words of one language are not taken for markers when they travel in another's posts;
+* a phrase of several words holds together: at least ``min_cohesion`` of the posts
+  carrying its rarest word carry the phrase (an outlet's name or a slogan does; a chance
+  sequence of everyday words, each of them in hundreds of posts, does not);
 * it is not an n-gram that a longer listed n-gram covers (at least 80 % of its posts: so
   "outlet name" is listed, not "outlet" and "name" besides).
 
@@ -154,6 +157,15 @@ def _collapse(keys: list[str], count: Counter[str]) -> set[str]:
     return dropped
 
 
+def _cohesion(key: str, count: Counter[str]) -> float:
+    """Posts carrying the n-gram over posts carrying its rarest word (1 for one word)."""
+    words = key.split(" ")
+    if len(words) < 2:
+        return 1.0
+    rarest = min(count.get(w, 0) for w in words)
+    return count[key] / rarest if rarest else 0.0
+
+
 @dataclass(slots=True)
 class _Background:
     """Background posts per language and the terms they carry."""
@@ -196,6 +208,7 @@ def key_terms(
     min_ratio: float = 3.0,
     max_ngram: int = 3,
     min_background: int = 100,
+    min_cohesion: float = 0.5,
 ) -> tuple[dict[str, list[Term]], list[dict[str, tuple[str, str]]]]:
     """Up to ``limit`` key terms per language (best first), and every propaganda post's
     terms (posts that reach nobody included, for the caller's indexing)."""
@@ -235,6 +248,8 @@ def key_terms(
         candidates = []
         for key, cnt in tally.count.items():
             if cnt < min_posts or (shown[key][1] == "phrase" and len(tally.texts[key]) < 2):
+                continue
+            if shown[key][1] == "phrase" and _cohesion(key, tally.count) < min_cohesion:
                 continue
             rate = tally.weighted[key] / max(tally.posts, 1e-9)
             base, where = bg.rate(key, lang, min_background)
