@@ -64,6 +64,19 @@ def test_counter_on_a_world(tmp_path: Path, world: Path) -> None:
     terms = _csv(iru("counter", "narratives", "--terms", "--format", "csv").output)
     assert list(terms[0]) == list(TERM_COLUMNS)
     assert {"hashtag", "domain"} <= {t["kind"] for t in terms}
+    # What one segment meets: only narratives that reach it, by that segment's exposures.
+    first = segments[0]["segment"]
+    mine = json.loads(iru("counter", "narratives", "--segment", first, "--format", "json").output)
+    assert mine and all(first in n["segments"] for n in mine)
+    total = {n["narrative"]: n["exposure"] for n in narratives}
+    assert all(n["exposure"] <= total[n["narrative"]] for n in mine if n["narrative"] in total)
+    assert [n["exposure"] for n in mine] == sorted((n["exposure"] for n in mine), reverse=True)
+    told = json.loads(
+        iru("counter", "narratives", "--segment", first, "--terms", "--format", "json").output
+    )
+    assert told and [t["rank"] for t in told] == list(range(1, len(told) + 1))
+    missing = iru("counter", "narratives", "--segment", "xx/none/c9", ok=False)
+    assert missing.exit_code == 1 and "no segment 'xx/none/c9'" in missing.output
 
     share = json.loads(iru("counter", "share", "--format", "json").output)
     assert set(share[0]) == set(SHARE_COLUMNS) and share[0]["segment"] == "all"
@@ -110,6 +123,7 @@ def test_counter_on_a_world(tmp_path: Path, world: Path) -> None:
         ws.close()
     # The page: the same aggregates, no account of the audience, the chart's data.
     assert page.status_code == 200 and 'data-chart="share"' in page.text
+    assert "Told most" in page.text
     assert segments[0]["segment"] in page.text
     assert not any(
         r["account_id"] in page.text or (r["handle"] and f"@{r['handle']}<" in page.text)

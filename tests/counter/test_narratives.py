@@ -131,6 +131,15 @@ def test_key_terms_and_narratives_across_languages() -> None:
     assert first.languages == ["ar", "en"] and first.id == 1
     assert first.segments == {"en/x/c0": first.exposure}  # one segment holds every exposure
     assert len(first.daily) == 2 and sum(first.daily) == first.exposure
+    # What the segment meets: every post carrying the term, weighed by its exposures
+    # (author 0 reaches 2 members, author 1 one): 6 x 2 + 6 x 1.
+    towards = report.towards["en/x/c0"]
+    assert dict(towards)["#alphacall"] == 18.0
+    assert [e for _, e in towards] == sorted((e for _, e in towards), reverse=True)
+    assert report.term("#alphacall", "ar") is not None
+    assert report.term("#alphacall", "ar").language == "ar"  # type: ignore[union-attr]
+    assert report.narrative_of("series:alpha") == narrative_of[("en", "series:alpha")]
+    assert report.term("nothing") is None and report.narrative_of("nothing") is None
 
 
 def test_embeddings_pull_translations_together() -> None:

@@ -60,6 +60,7 @@ def context() -> dict[str, Any]:
                 "routes": "follow 30, repost 4",
                 "hubs": [{"platform": "twitter", "account_id": "1/2", "name": XSS, "members": 9}],
                 "hashtags": ["#وسم_تجريبي"],
+                "told": ["ميديا ألفا", "alpha-*"],
                 "voice": "0.3%",
                 "before": "0.2%",
                 "after": "0.5%",
@@ -100,6 +101,7 @@ def test_template_renders_escaped_with_the_chart_data() -> None:
     assert XSS not in html and "&lt;script&gt;" in html
     assert 'data-chart="share"' in html and "/static/vendor/chart.umd.min.js" in html
     assert "release series: <bdi>alpha-*</bdi>" in html
+    assert "<bdi>ميديا ألفا</bdi>, <bdi>alpha-*</bdi>" in html
     found = re.search(r'id="chart-share">(.*?)</script>', html, re.S)
     assert found is not None and json.loads(found.group(1))[0]["counter"] == 1.0
     assert "/accounts/twitter/1%2F2" in html and "--accounts" in html

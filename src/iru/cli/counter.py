@@ -23,7 +23,8 @@ from iru.cli.common import (
     workspace_command,
 )
 from iru.counter import may_list_accounts
-from iru.counter.segments import ROUTES
+from iru.counter.narratives import NarrativeReport
+from iru.counter.segments import ROUTES, Segment
 from iru.engine.cases import UnknownUser
 from iru.engine.counter import CounterAnalysis
 from iru.storage.audit import AuditStore
@@ -272,9 +273,59 @@ def segments_command(  # noqa: PLR0917 - one parameter per click option
     render_rows(rows, _columns(output_format, "members", MEMBER_COLUMNS), output_format, out, title)
 
 
+def _term_rows(report: NarrativeReport, top: int, segment: Segment | None) -> list[dict[str, Any]]:
+    """The keyword list of every language, or of the posts that reach ``segment``."""
+    if segment is None:
+        listed = [
+            (lang, rank, t, t.exposure)
+            for lang, terms in sorted(report.terms.items())
+            for rank, t in enumerate(terms[:top], start=1)
+        ]
+    else:
+        listed = []
+        for key, exposure in report.towards.get(segment.id, []):
+            term = report.term(key, segment.language)
+            if term is not None and len(listed) < top:
+                listed.append((term.language, len(listed) + 1, term, exposure))
+    return [
+        {
+            "language": lang,
+            "rank": rank,
+            "term": t.text,
+            "kind": t.kind,
+            "narrative": report.narrative_of(t.key),
+            "posts": t.posts,
+            "exposure": exposure,
+            "background": t.background,
+            "score": t.score,
+        }
+        for lang, rank, t, exposure in listed
+    ]
+
+
+def _segment(analysis: CounterAnalysis, wanted: str | None) -> Segment | None:
+    if wanted is None:
+        return None
+    for s in analysis.audience.segments:
+        if s.id == wanted:
+            return s
+    known = ", ".join(s.id for s in analysis.audience.segments[:5])
+    raise IruError(
+        f"no segment {wanted!r} in this window ({len(analysis.audience.segments)} segments"
+        + (f"; the largest: {known})" if known else ")")
+    )
+
+
 @counter.command("narratives")
 @output_format_option("table", "csv", "json")
 @click.option("--terms", "by_term", is_flag=True, help="One row per key term and language.")
+@click.option(
+    "--segment",
+    "segment_id",
+    metavar="SEGMENT",
+    help="Only what reaches this segment (ids as `iru counter segments` prints them); "
+    "exposure is then that segment's.",
+)
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--min-size", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of Leiden.")
@@ -283,6 +334,7 @@ def segments_command(  # noqa: PLR0917 - one parameter per click option
 def narratives_command(  # noqa: PLR0917 - one parameter per click option
     output_format: str,
     by_term: bool,
+    segment_id: str | None,
     top: int,
     min_size: int,
     seed: int,
@@ -291,33 +343,33 @@ def narratives_command(  # noqa: PLR0917 - one parameter per click option
 ) -> None:
     """Narratives and key terms the audience meets, per language, clustered across languages."""
     analysis = _analysis(ws, min_size, seed)
+    segment = _segment(analysis, segment_id)
     report = analysis.narratives
     structured = output_format == "json"
-    narrative_of = {(t.language, t.key): n.id for n in report.narratives for t in n.terms}
-    title = (
-        f"{len(report.narratives)} narratives over {len(report.terms)} languages; "
-        f"{_window(analysis)}; exposure = audience members reached x posts"
+    reached = (
+        f"exposure = members of {segment.id} reached x posts"
+        if segment
+        else "exposure = audience members reached x posts"
     )
     if by_term:
-        terms: list[dict[str, Any]] = [
-            {
-                "language": lang,
-                "rank": rank,
-                "term": t.text,
-                "kind": t.kind,
-                "narrative": narrative_of.get((lang, t.key)),
-                "posts": t.posts,
-                "exposure": t.exposure,
-                "background": t.background,
-                "score": t.score,
-            }
-            for lang, terms in sorted(report.terms.items())
-            for rank, t in enumerate(terms[:top], start=1)
-        ]
-        render_rows(terms, TERM_COLUMNS, output_format, out, title)
+        title = (
+            f"key terms {'towards ' + segment.id if segment else 'per language'}; "
+            f"{_window(analysis)}; {reached}"
+        )
+        render_rows(_term_rows(report, top, segment), TERM_COLUMNS, output_format, out, title)
         return
+    narratives = report.narratives
+    if segment is not None:
+        narratives = sorted(
+            (n for n in narratives if segment.id in n.segments),
+            key=lambda n: (-n.segments[segment.id], n.id),
+        )
+    title = (
+        f"{len(narratives)} narratives over {len(report.terms)} languages; "
+        f"{_window(analysis)}; {reached}"
+    )
     rows: list[dict[str, Any]] = []
-    for n in report.narratives[:top]:
+    for n in narratives[:top]:
         per_language: dict[str, list[str]] = {}
         for t in n.terms:
             per_language.setdefault(t.language, []).append(t.text)
@@ -332,7 +384,7 @@ def narratives_command(  # noqa: PLR0917 - one parameter per click option
                 if structured
                 else "; ".join(f"{lang}: {', '.join(ts[:4])}" for lang, ts in per_language.items()),
                 "posts": n.posts,
-                "exposure": n.exposure,
+                "exposure": n.segments[segment.id] if segment else n.exposure,
                 "trend": n.trend,
                 "daily": n.daily if structured else " ".join(f"{d:g}" for d in n.daily),
                 "segments": _joined(best, structured),

@@ -28,7 +28,7 @@ scikit-learn.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -92,6 +92,18 @@ class NarrativeReport:
     terms: dict[str, list[Term]]  # language -> keyword list, every narrative in turn
     narratives: list[Narrative]  # largest exposure first
     days: list[date]
+    # segment id -> (term key, exposures of that segment to posts carrying it), best first
+    towards: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def term(self, key: str, language: str = "") -> Term | None:
+        """The key term ``key`` as listed for ``language``, else where it reaches most."""
+        found = [t for n in self.narratives for t in n.terms if t.key == key]
+        mine = [t for t in found if t.language == language]
+        ranked = mine or sorted(found, key=lambda t: (-t.exposure, t.language))
+        return ranked[0] if ranked else None
+
+    def narrative_of(self, key: str) -> int | None:
+        return next((n.id for n in self.narratives for t in n.terms if t.key == key), None)
 
 
 def _similarity(
@@ -308,4 +320,30 @@ def find_narratives(
         lang: _keyword_list(terms, narrative_of, settings.per_language)
         for lang, terms in per_language.items()
     }
-    return NarrativeReport(listed, numbered, list(days))
+    towards = _towards(exposure, authors, weights * (post_weight > 0), incidence, keys)
+    return NarrativeReport(
+        listed,
+        numbered,
+        list(days),
+        {sid: towards[s][: settings.per_language] for s, sid in enumerate(segment_ids)},
+    )
+
+
+def _towards(
+    exposure: sp.csr_matrix,
+    authors: IntArray,
+    weight: FloatArray,
+    incidence: sp.csr_matrix,
+    keys: list[str],
+) -> list[list[tuple[str, float]]]:
+    """Per segment: the terms of the posts that reach it, by the segment's exposures."""
+    segments = exposure.shape[0]
+    if not segments or not keys or not authors.size:
+        return [[] for _ in range(segments)]
+    reach = sp.csr_matrix(exposure[:, authors]) @ sp.diags(weight)  # S x posts
+    per_key = np.asarray((reach @ incidence).todense())  # S x keys
+    out = []
+    for row in per_key:
+        order = np.lexsort((np.arange(row.size), -row))
+        out.append([(keys[j], round(float(row[j]), 2)) for j in order if row[j] > 0])
+    return out

@@ -1,7 +1,8 @@
 """The counter-messaging page: audience segments, narratives and share of voice (aggregates).
 
 ``GET /counter`` shows what ``iru counter segments|narratives|share`` print, for any
-logged-in user: counts, shares, top terms and the supporter hubs that reach each segment.
+logged-in user: counts, shares, the supporter hubs that reach each segment and the terms
+its members meet most.
 Account-level lists of the audience are not on the page; they stay behind the audited
 ``iru counter segments --accounts`` (analysts and supervisors). The analysis is cached
 with the other read models (recomputed when detection writes new assessments).
@@ -23,6 +24,7 @@ __all__ = ["counter_context", "counter_router"]
 SEGMENTS_SHOWN = 15
 NARRATIVES_SHOWN = 10
 TERMS_PER_LANGUAGE = 5
+TERMS_PER_SEGMENT = 4
 
 
 def _percent(value: float | None) -> str:
@@ -51,6 +53,18 @@ def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
         platform, account_id = data.keys[index]
         return {"platform": platform, "account_id": account_id, "name": analysis.name(index)}
 
+    narrative_report = analysis.narratives
+
+    def told(segment_id: str, language: str) -> list[str]:
+        texts: list[str] = []
+        for key, _ in narrative_report.towards.get(segment_id, []):
+            term = narrative_report.term(key, language)
+            if term is not None and term.text not in texts:
+                texts.append(term.text)
+            if len(texts) == TERMS_PER_SEGMENT:
+                break
+        return texts
+
     segments = []
     for s in audience.segments[:SEGMENTS_SHOWN]:
         sv = share_of.get(s.id)
@@ -65,6 +79,7 @@ def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
                 "routes": ", ".join(f"{r} {n}" for r, n in s.routes.items()),
                 "hubs": [{**hub(h), "members": m} for h, m in s.top_hubs[:3]],
                 "hashtags": [f"#{t}" for t, _ in s.top_hashtags[:3]],
+                "told": told(s.id, s.language),
                 "voice": _percent(sv.share if sv else None),
                 "before": _percent(sv.share_before if sv else None),
                 "after": _percent(sv.share_after if sv else None),
@@ -72,7 +87,7 @@ def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
             }
         )
     narratives = []
-    for n in analysis.narratives.narratives[:NARRATIVES_SHOWN]:
+    for n in narrative_report.narratives[:NARRATIVES_SHOWN]:
         per_language: dict[str, list[str]] = {}
         for t in n.terms:
             per_language.setdefault(t.language, []).append(t.text)
