@@ -34,8 +34,7 @@ def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_counter_on_a_world(tmp_path: Path, world: Path) -> None:
-    iru = Iru(tmp_path / "ws", "")  # SQLite only: the database plays no part here
+def test_counter_on_a_world(iru: Iru, tmp_path: Path, world: Path) -> None:
     assert iru("counter", "segments", ok=False).exit_code == 1  # nothing stored yet
     iru("ingest", str(world / "twitter"), str(world / "follows.jsonl"))
     iru("label", "import", str(world / "knowledge" / "labels.csv"))
