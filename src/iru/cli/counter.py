@@ -16,6 +16,7 @@ import click
 from iru.app import Workspace
 from iru.cli.cases import service, user_option
 from iru.cli.common import (
+    F,
     IruError,
     out_option,
     output_format_option,
@@ -126,6 +127,16 @@ def _joined(pairs: list[tuple[str, Any]], structured: bool) -> Any:
     return " · ".join(f"{k} {v}" for k, v in pairs)
 
 
+def analysis_options(func: F) -> F:
+    """``--min-size`` (of a segment's community) and ``--seed`` (of Leiden), on every command."""
+    func = click.option("--seed", type=int, default=0, show_default=True, help="Seed of Leiden.")(
+        func
+    )
+    return click.option("--min-size", type=click.IntRange(min=1), default=5, show_default=True)(
+        func
+    )
+
+
 def _analysis(ws: Workspace, min_size: int, seed: int) -> CounterAnalysis:
     analysis = CounterAnalysis(
         ws.database,
@@ -216,8 +227,7 @@ def member_rows(analysis: CounterAnalysis, structured: bool) -> list[dict[str, A
     is_flag=True,
     help="One row per audience account (analysts and supervisors only; audited).",
 )
-@click.option("--min-size", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Leiden.")
+@analysis_options
 @out_option
 @user_option
 @workspace_command
@@ -327,8 +337,7 @@ def _segment(analysis: CounterAnalysis, wanted: str | None) -> Segment | None:
     "exposure is then that segment's.",
 )
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--min-size", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Leiden.")
+@analysis_options
 @out_option
 @workspace_command
 def narratives_command(  # noqa: PLR0917 - one parameter per click option
@@ -397,8 +406,7 @@ def narratives_command(  # noqa: PLR0917 - one parameter per click option
 @counter.command("share")
 @output_format_option("table", "csv", "json")
 @click.option("--daily", is_flag=True, help="One row per segment and day.")
-@click.option("--min-size", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Leiden.")
+@analysis_options
 @out_option
 @workspace_command
 def share_command(  # noqa: PLR0917 - one parameter per click option

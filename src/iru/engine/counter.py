@@ -319,10 +319,14 @@ class CounterAnalysis:
         return np.flatnonzero(taught).astype(np.int64)
 
     @cached_property
+    def _candidates(self) -> np.ndarray:
+        """Accounts whose posts the framing test reads (see :func:`framing_candidates`)."""
+        return framing_candidates(self.data.facts, self.voices, self.rules)
+
+    @cached_property
     def _framing_margins(self) -> dict[int, float]:
         """Framing margin of every framing candidate and teacher, in one embedding pass."""
-        candidates = framing_candidates(self.data.facts, self.voices, self.rules)
-        members = np.union1d(candidates, self._teachers).astype(np.int64)
+        members = np.union1d(self._candidates, self._teachers).astype(np.int64)
         if not members.size or self.embed is None or self.data.since is None:
             return {}
         texts = self._texts(members, self.rules.posts_per_account)
@@ -352,11 +356,10 @@ class CounterAnalysis:
         counter-messages (margin at least :attr:`margin`; the model's supporters need
         ``supporter_margin`` too)."""
         labelled = np.flatnonzero(self.voices == Voice.COUNTER_SPEECH).astype(np.int64)
-        candidates = framing_candidates(self.data.facts, self.voices, self.rules)
         margins = self._framing_margins
         found = [
             int(a)
-            for a in candidates.tolist()
+            for a in self._candidates.tolist()
             if int(a) in margins
             and margins[int(a)] >= self.margin
             and (
