@@ -167,7 +167,11 @@ def test_persian_and_turkish_notes() -> None:
     assert persian.text.startswith("کتابخانه\u200cی محله از شنبه دوباره باز می\u200cشود. 📚")
     assert persian.hashtags == ["کتابخانه"]
     turkish = by_lang["tr"]
-    assert turkish.text == "Bugün hava çok güzel ☀️\nParkta yürüyüş yaptık, @emre da geldi."
+    # Its content warning comes first in the text, as a reader meets it, and is kept apart.
+    assert turkish.content_warning == "Hava durumu"
+    assert turkish.text == (
+        "Hava durumu\n\nBugün hava çok güzel ☀️\nParkta yürüyüş yaptık, @emre da geldi."
+    )
     assert turkish.mentions == [EMRE]
     assert turkish.reply_to_post_id is None
 
@@ -278,7 +282,9 @@ def test_archive_actor_json_enriches_the_account() -> None:
     assert by_lang["ar"].text == (
         "أمسية قراءة للأطفال في المكتبة يوم الخميس 📖\nالدخول مجاني والقهوة على حسابنا ☕"
     )
-    assert by_lang["de"].text == "Welcher Tag passt euch für den Lesekreis?"  # a poll (Question)
+    poll = by_lang["de"]  # a poll (Question): its options follow the question, one a line
+    assert poll.poll_options == ["Dienstag", "Donnerstag"]
+    assert poll.text == "Welcher Tag passt euch für den Lesekreis?\n\nDienstag\nDonnerstag"
     (media,) = [m for m in items if isinstance(m, Media)]
     assert media.kind is MediaKind.PHOTO and media.alt_text == "ملصق أمسية القراءة"
     assert media.url is not None and media.url.startswith("media_attachments/files/")

@@ -38,6 +38,11 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("reply_count", pa.int64()),
             ("quote_count", pa.int64()),
             ("view_count", pa.int64()),
+            ("content_warning", pa.string()),
+            ("sensitive", pa.bool_()),
+            ("poll_options", _STRINGS),
+            ("author_signature", pa.string()),
+            ("edited_at", _TS),
         ]
     ),
     "media": pa.schema(
@@ -57,6 +62,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("sha256", pa.string()),
             ("md5", pa.string()),
             ("pdq", pa.string()),
+            ("local_path", pa.string()),
         ]
     ),
     "interactions": pa.schema(
@@ -94,6 +100,24 @@ KEYS = {
     "interactions": "interaction_id",
     "signals": "signal_id",
 }
+
+
+def conform(rows: pa.Table, table: str) -> pa.Table:
+    """``rows`` in ``table``'s current schema: columns it lacks (an archive file written
+    before they were added) as nulls, extra ones dropped, types cast."""
+    schema = SCHEMAS[table]
+    columns = [
+        rows.column(field.name) if field.name in rows.column_names else _empty(field, rows.num_rows)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, names=schema.names).cast(schema)
+
+
+def _empty(field: pa.Field, length: int) -> pa.Array:
+    """A column the rows lack: empty lists for a list column (as records default), else nulls."""
+    if pa.types.is_list(field.type):
+        return pa.array([[]] * length, field.type)
+    return pa.nulls(length, field.type)
 
 
 def to_table(records: Sequence[msgspec.Struct], table: str) -> pa.Table:

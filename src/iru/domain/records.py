@@ -88,6 +88,13 @@ class Post(msgspec.Struct, frozen=True, kw_only=True):
     reply_count: int | None = None
     quote_count: int | None = None
     view_count: int | None = None
+    # What the platform shows beside the text: a content warning (ActivityPub ``summary``)
+    # and its sensitive flag, a poll's options, a channel post's signature, the last edit.
+    content_warning: str | None = None
+    sensitive: bool | None = None
+    poll_options: list[str] = msgspec.field(default_factory=list)
+    author_signature: str | None = None
+    edited_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -112,6 +119,9 @@ class Media(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str | None = None
     md5: str | None = None
     pdq: str | None = None
+    # The downloaded file as found beside the export it was read from (an absolute path,
+    # set by the reader only for a file inside that export's folder).
+    local_path: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:

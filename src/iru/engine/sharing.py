@@ -3,7 +3,8 @@
 :func:`gather_targets` collects one :class:`~iru.cases.sharing.SharedTarget` per referred
 account: cases with status ``referred`` (optionally of one unit) that the acting user may
 read (``case.read`` on the case's unit and restriction; the others are counted, never
-shown), the referral decision's time (its approval under four eyes), the handle, the
+shown), the referral decision's time (its approval under four eyes), the handle and
+display name, the
 stored assessment, the evidence captures about ``platform:account_id`` that the user's
 unit may read and that are still held (purged items are not shared), the strongest
 resurgence link, and the known-content hashes the account's media matched (known-media
@@ -110,16 +111,22 @@ def _referred_at(database: Database, cases: Sequence[CaseRow]) -> dict[int, date
     return {case_id: at for case_id, (_, at) in found.items()}
 
 
-def _handles(database: Database, keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    found: dict[tuple[str, str], str] = {}
+def _handles(
+    database: Database, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(handle, display name) of each stored account."""
+    found: dict[tuple[str, str], tuple[str, str | None]] = {}
     with database.engine.connect() as conn:
         for chunk in _chunks(sorted({a for _, a in keys})):
-            query = select(accounts.c.platform, accounts.c.account_id, accounts.c.handle).where(
-                accounts.c.account_id.in_(chunk)
-            )
-            for platform, account_id, handle in conn.execute(query):
+            query = select(
+                accounts.c.platform,
+                accounts.c.account_id,
+                accounts.c.handle,
+                accounts.c.display_name,
+            ).where(accounts.c.account_id.in_(chunk))
+            for platform, account_id, handle, name in conn.execute(query):
                 if (platform, account_id) in keys:
-                    found[(platform, account_id)] = str(handle or "")
+                    found[(platform, account_id)] = (str(handle or ""), name or None)
     return found
 
 
@@ -241,7 +248,7 @@ def gather_targets(
             hashes.update(
                 KnownHash("sha256", item.sha256, lb) for lb in listed.get(item.sha256, ())
             )
-        handle = handles.get(key, "")
+        handle, display_name = handles.get(key, ("", None))
         targets.append(
             SharedTarget(
                 platform=case.platform,
@@ -257,6 +264,7 @@ def gather_targets(
                 evidence=shared,
                 predecessor_id=links.get(key),
                 known_hashes=sorted(hashes),
+                display_name=display_name,
             )
         )
     units = sorted({c.unit for c in chosen.values()})

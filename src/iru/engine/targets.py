@@ -103,12 +103,17 @@ class TargetCollector:
             media: dict[str, dict[str, Any]] = {}
             if media_ids and self.archive.has_rows("media"):
                 cursor = conn.execute(
-                    "SELECT media_id, url, mime_type, sha256 FROM media "
+                    "SELECT media_id, url, mime_type, sha256, local_path FROM media "
                     "WHERE platform = ? AND list_contains(?, media_id)",
                     [platform, media_ids],
                 )
-                for media_id, url, mime_type, sha in cursor.fetchall():
-                    media[media_id] = {"url": url, "mime_type": mime_type, "sha256": sha}
+                for media_id, url, mime_type, sha, local in cursor.fetchall():
+                    media[media_id] = {
+                        "url": url,
+                        "mime_type": mime_type,
+                        "sha256": sha,
+                        "local_path": local,
+                    }
         for post in posts:
             post["_media"] = [(m, media.get(m, {})) for m in post["media_ids"] or ()]
         return posts
@@ -160,7 +165,7 @@ class TargetCollector:
             sha = keep(_record_bytes(record), "post", source, "application/json")
             media = []
             for media_id, info in post["_media"]:
-                path = local_file(self.media_dir, info.get("url"))
+                path = local_file(self.media_dir, info.get("url"), info.get("local_path"))
                 if path is None:
                     continue  # the unit holds no copy: the platform's hash stays in the record
                 mime = info.get("mime_type") or mimetypes.guess_type(path.name)[0]

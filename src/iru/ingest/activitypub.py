@@ -12,6 +12,11 @@ boost) becomes a repost edge only; ``Follow`` of an actor becomes a follow edge.
 activities (Like, Delete, Update, Undo, ...) are skipped. Each activity is converted into
 typed msgspec structs by itself, so a bad one is quarantined with its locator
 (``orderedItems[7]``, ``first.orderedItems[3]``) and its neighbours are kept.
+
+A content warning (``summary``) and a poll's options (a ``Question``'s ``oneOf`` or
+``anyOf`` names) are kept on the Post (``content_warning``, ``sensitive``,
+``poll_options``) and also folded into its text, warning first and options last, one a
+line, so detection reads what a reader of the post sees. ``updated`` is ``edited_at``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from iru.domain import (
     utc,
 )
 from iru.ingest.base import InputError, ProgressCallback, Rejected, error_reason, load_document
+from iru.ingest.handles import mention_target
 
 PLATFORM = "activitypub"
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -81,11 +87,20 @@ class _Attachment(msgspec.Struct, rename="camel"):
     height: int | None = None
 
 
+class _PollOption(msgspec.Struct):
+    name: str | None = None
+
+
 class _Note(msgspec.Struct, rename="camel"):
     """A Note (or Question, Article, ...): any embedded object is read as a post."""
 
     id: str
     published: datetime | None = None
+    updated: datetime | None = None
+    summary: str | None = None  # the content warning
+    sensitive: bool | None = None
+    one_of: list[_PollOption] | None = None  # a Question's options, one answer
+    any_of: list[_PollOption] | None = None  # ... or several
     attributed_to: str | _Ref | list[str | _Ref] | None = None
     in_reply_to: str | None = None
     content: str | None = None
@@ -246,9 +261,18 @@ def _create_records(create: _Create) -> list[Record]:
     if note.content_map:
         lang, mapped = next(iter(note.content_map.items()))
         html = mapped if html is None else html
-    text, links = html_to_text(html)
+    body, links = html_to_text(html)
+    warning = html_to_text(note.summary)[0] or None
+    options = [o.name for o in (note.one_of or note.any_of or []) if o.name and o.name.strip()]
+    text = "\n\n".join(part for part in (warning, body, "\n".join(options)) if part)
     tags = _as_list(note.tag)
-    mentions = _unique([t.href for t in tags if t.type == "Mention" and t.href])
+    mentions = _unique(
+        [
+            target
+            for t in tags
+            if t.type == "Mention" and (target := mention_target(PLATFORM, t.href)) is not None
+        ]
+    )
     hashtags = _unique(
         [t.name.lstrip("#") for t in tags if t.type == "Hashtag" and t.name and t.name.lstrip("#")]
     )
@@ -271,6 +295,10 @@ def _create_records(create: _Create) -> list[Record]:
             urls=_unique([link for link in links if link not in tag_hrefs]),
             mentions=mentions,
             media_ids=_unique([url for url, _ in media]),
+            content_warning=warning,
+            sensitive=note.sensitive,
+            poll_options=options,
+            edited_at=utc(note.updated) if note.updated else None,
         )
     ]
     records.extend(

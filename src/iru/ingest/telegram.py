@@ -9,6 +9,14 @@ photo or file as Media, and its forward, reply and mentions as Interactions.
 Messages are decoded one by one into typed msgspec structs, so a bad message is
 quarantined with its locator (``chats.list[2].messages[17]``) and its neighbours
 are kept. Service messages (joins, pins, title changes) carry no post and are skipped.
+
+Media paths (``photos/…``, ``files/…``, ``video_files/…``) are relative to the folder
+holding ``result.json``; a file found there is kept as ``Media.local_path``. Exports
+before 2021 wrote ``from_id`` as a bare number where newer ones write ``channel<id>`` or
+``user<id>``: a bare number is mapped to the chat of that id when the export holds one
+(a channel's own posts are the channel's), else to ``user<id>``. A channel post's
+signature (``author``) and its last edit (``edited``) are kept on the Post; mentions
+no Telegram username could be (``@1199``) are left out (see iru.ingest.handles).
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ from iru.ingest.base import (
     error_reason,
     load_document,
 )
+from iru.ingest.export_media import file_in_export
+from iru.ingest.handles import mention_target
 
 PLATFORM = "telegram"
 
@@ -89,7 +99,7 @@ class _Message(msgspec.Struct):
     from_name: str | None = msgspec.field(default=None, name="from")
     from_id: str | int | None = None
     forwarded_from: str | None = None
-    forwarded_from_id: str | None = None
+    forwarded_from_id: str | int | None = None
     reply_to_message_id: int | None = None
     reply_to_peer_id: str | None = None  # a reply to a message in another chat
     text: str | list[str | _Entity] = ""
@@ -101,6 +111,9 @@ class _Message(msgspec.Struct):
     width: int | None = None
     height: int | None = None
     duration_seconds: int | None = None
+    author: str | None = None  # a channel post's signature
+    edited: datetime | None = None
+    edited_unixtime: str | int | None = None
 
 
 class _Person(msgspec.Struct):
@@ -119,20 +132,55 @@ class _ChatHeader(msgspec.Struct):
     type: str = "private_group"
 
 
-def _peer_id(value: str | int | None) -> str | None:
-    if isinstance(value, int):
-        return f"user{value}"
-    return value or None
+def _bare_id(value: int) -> int:
+    """A chat id as the export writes it, from the Bot API's ``-100<id>`` form too."""
+    text = str(value)
+    return int(text[4:]) if text.startswith("-100") and len(text) > 4 else abs(value)
+
+
+class _Peers:
+    """The account id of every chat in the export, by its bare numeric id.
+
+    Exports before 2021 name the author of a message by a bare number: the channel's
+    own id on its posts, a user's id otherwise. Looking the number up here gives the
+    one account (``channel<id>``) that the newer ``"from_id": "channel<id>"`` names.
+    """
+
+    def __init__(self) -> None:
+        self.by_number: dict[int, str] = {}
+
+    def add(self, header: _ChatHeader) -> str:
+        prefix = _PEER_PREFIX.get(header.type, "chat")
+        number = _bare_id(header.id)
+        account_id = f"{prefix}{number}"
+        if prefix != "user" or number not in self.by_number:
+            self.by_number[number] = account_id
+        return account_id
+
+    def account_id(self, value: str | int | None) -> str | None:
+        if isinstance(value, int):
+            return self.by_number.get(value, f"user{value}")
+        return value or None
+
+
+def _epoch_or_local(stamp: str | int | None, local: datetime, field: str) -> datetime:
+    """A time from its ``*_unixtime`` twin (UTC) when present, else the local time as UTC."""
+    if stamp is not None:
+        if isinstance(stamp, str) and not stamp.isdigit():
+            raise ValueError(f"{field}_unixtime is not an epoch: {stamp!r}")
+        return datetime.fromtimestamp(int(stamp), UTC)
+    return utc(local)
 
 
 def _created_at(message: _Message) -> datetime:
     """When it was sent: ``date_unixtime`` (UTC) when present, else the local ``date`` as UTC."""
-    stamp = message.date_unixtime
-    if stamp is not None:
-        if isinstance(stamp, str) and not stamp.isdigit():
-            raise ValueError(f"date_unixtime is not an epoch: {stamp!r}")
-        return datetime.fromtimestamp(int(stamp), UTC)
-    return utc(message.date)
+    return _epoch_or_local(message.date_unixtime, message.date, "date")
+
+
+def _edited_at(message: _Message) -> datetime | None:
+    if message.edited is None:
+        return None
+    return _epoch_or_local(message.edited_unixtime, message.edited, "edited")
 
 
 def _entities(message: _Message) -> list[_Entity]:
@@ -152,10 +200,11 @@ def _plain_text(message: _Message) -> str:
 class _Chat:
     """One chat as read so far: its account id and who wrote each message id in it."""
 
-    def __init__(self, header: _ChatHeader) -> None:
-        prefix = _PEER_PREFIX.get(header.type, "chat")
-        self.account_id = f"{prefix}{header.id}"
+    def __init__(self, header: _ChatHeader, peers: _Peers, export_dir: Path) -> None:
+        self.account_id = peers.add(header)
         self.name = header.name
+        self.peers = peers
+        self.export_dir = export_dir  # media paths are relative to it
         self.authors: dict[int, str] = {}
 
 
@@ -174,7 +223,9 @@ class _Accounts:
         return Account(platform=PLATFORM, account_id=account_id, display_name=display_name)
 
 
-def _media(message: _Message, post_id: str, author: str, created: datetime) -> list[Media]:
+def _media(
+    message: _Message, post_id: str, author: str, created: datetime, export_dir: Path
+) -> list[Media]:
     items: list[tuple[str, MediaKind, str | None]] = []
     if message.photo is not None:
         items.append((message.photo, MediaKind.PHOTO, None))
@@ -200,6 +251,7 @@ def _media(message: _Message, post_id: str, author: str, created: datetime) -> l
                 width=message.width,
                 height=message.height,
                 duration_ms=duration * 1000 if duration is not None else None,
+                local_path=file_in_export(export_dir, path) if included else None,
             )
         )
     return found
@@ -208,7 +260,7 @@ def _media(message: _Message, post_id: str, author: str, created: datetime) -> l
 def _message_records(message: _Message, chat: _Chat, accounts: _Accounts) -> list[Record]:
     """The records of one message: new Accounts, then the Post, its Media and Interactions."""
     created = _created_at(message)
-    author = _peer_id(message.from_id) or chat.account_id
+    author = chat.peers.account_id(message.from_id) or chat.account_id
     post_id = f"{chat.account_id}/{message.id}"
     records: list[Record] = []
     if message.from_id is not None or message.from_name is not None:
@@ -227,13 +279,17 @@ def _message_records(message: _Message, chat: _Chat, accounts: _Accounts) -> lis
         elif entity.type == "text_link" and entity.href:
             urls.append(entity.href)
         elif entity.type == "mention" and entity.text:
-            mentions.append(entity.text if entity.text.startswith("@") else f"@{entity.text}")
+            handle = entity.text if entity.text.startswith("@") else f"@{entity.text}"
+            if mention_target(PLATFORM, handle) is not None:
+                mentions.append(handle)
         elif entity.type == "mention_name" and entity.user_id is not None:
             mentions.append(f"user{entity.user_id}")
 
     forwarded: str | None = None
     if message.forwarded_from_id or message.forwarded_from:
-        forwarded = message.forwarded_from_id or f"name:{message.forwarded_from}"
+        forwarded = chat.peers.account_id(message.forwarded_from_id) or (
+            f"name:{message.forwarded_from}"
+        )
         account = accounts.note(forwarded, message.forwarded_from)
         if account is not None:
             records.append(account)
@@ -245,7 +301,7 @@ def _message_records(message: _Message, chat: _Chat, accounts: _Accounts) -> lis
         if peer == chat.account_id:
             reply_author = chat.authors.get(message.reply_to_message_id)
 
-    media = _media(message, post_id, author, created)
+    media = _media(message, post_id, author, created, chat.export_dir)
     records.append(
         Post(
             platform=PLATFORM,
@@ -261,6 +317,8 @@ def _message_records(message: _Message, chat: _Chat, accounts: _Accounts) -> lis
             urls=urls,
             mentions=mentions,
             media_ids=[item.media_id for item in media],
+            author_signature=message.author or None,
+            edited_at=_edited_at(message),
         )
     )
     records.extend(media)
@@ -285,7 +343,9 @@ def _raw(value: object) -> bytes:
     return msgspec.json.encode(value)
 
 
-def _read_chat(chat_obj: object, where: str, accounts: _Accounts) -> Iterator[Record | Rejected]:
+def _read_chat(
+    chat_obj: object, where: str, accounts: _Accounts, peers: _Peers, export_dir: Path
+) -> Iterator[Record | Rejected]:
     """One chat's Account and the records of its messages, rejects in their place."""
     prefix = f"{where}." if where else ""
     try:
@@ -294,7 +354,7 @@ def _read_chat(chat_obj: object, where: str, accounts: _Accounts) -> Iterator[Re
         yield Rejected(locator=where or "$", reason=error_reason(exc), raw=_raw(chat_obj))
         return
     assert isinstance(chat_obj, dict)
-    chat = _Chat(header)
+    chat = _Chat(header, peers, export_dir)
     account = accounts.note(chat.account_id, chat.name)
     if account is not None:
         yield account
@@ -358,9 +418,10 @@ class TelegramFormat:
         document = load_document(path, progress)
         if not isinstance(document, dict):
             raise InputError(f"{path}: not a Telegram export: expected a JSON object")
-        accounts = _Accounts()
+        accounts, peers = _Accounts(), _Peers()
+        export_dir = path.parent  # media paths in the export are relative to it
         if "messages" in document:
-            yield from _read_chat(document, "", accounts)
+            yield from _read_chat(document, "", accounts, peers, export_dir)
             return
         sections = [key for key in ("chats", "left_chats") if isinstance(document.get(key), dict)]
         if not sections:
@@ -384,10 +445,24 @@ class TelegramFormat:
                     display_name=name,
                     description=me.bio or None,
                 )
+        _note_peers(document, sections, peers)
         for key in sections:
             chats = document[key].get("list", [])
             if not isinstance(chats, list):
                 yield Rejected(locator=f"{key}.list", reason="expected an array", raw=_raw(chats))
                 continue
             for index, chat in enumerate(chats):
-                yield from _read_chat(chat, f"{key}.list[{index}]", accounts)
+                where = f"{key}.list[{index}]"
+                yield from _read_chat(chat, where, accounts, peers, export_dir)
+
+
+def _note_peers(document: dict[str, object], sections: list[str], peers: _Peers) -> None:
+    """Every chat's account id by number, before any message names one by a bare number."""
+    for key in sections:
+        section = document[key]
+        chats = section.get("list") if isinstance(section, dict) else None
+        for chat in chats if isinstance(chats, list) else []:
+            try:
+                peers.add(msgspec.convert(chat, _ChatHeader))
+            except msgspec.ValidationError:
+                continue  # quarantined when its turn comes

@@ -5,9 +5,10 @@ The event (``info``, ``date``, ``threat_level_id`` 2 = medium, ``analysis`` 2 = 
 ``tlp:amber``. Per target:
 
 * a ``user-account`` object (the MISP object template of that name and uuid):
-  ``username`` (the handle), ``user-id``, ``account-type`` (the platform: ``twitter`` for
-  Twitter/X as in the template's defaults, else the platform's own name) and ``link``
-  (the profile), category Social network (External analysis for the link). MISP has no
+  ``username`` (the handle), ``user-id``, ``display-name`` (the name it shows: all a
+  Telegram channel without a username has beside its number), ``account-type`` (the
+  platform: ``twitter`` for Twitter/X as in the template's defaults, else the platform's
+  own name) and ``link`` (the profile), category Social network (External analysis for the link). MISP has no
   generic social-media-profile template; the object's comment carries the decision date,
   reason category, score, label and language;
 * event attributes for its hashes, referenced from the account object (``related-to``):
@@ -86,8 +87,14 @@ class _Event:
             self.attributes[key] = _attribute(uid, type_, category, value, comment, to_ids=to_ids)
         return str(self.attributes[key]["uuid"])
 
-    def account(
-        self, platform: str, account_id: str, handle: str, link: str | None, comment: str
+    def account(  # noqa: PLR0917 - the object's attributes, in the template's order
+        self,
+        platform: str,
+        account_id: str,
+        handle: str,
+        link: str | None,
+        comment: str,
+        display_name: str | None = None,
     ) -> dict[str, Any]:
         key = (platform, account_id)
         if key in self.objects:
@@ -96,6 +103,7 @@ class _Event:
         values = [
             ("username", "text", handle),
             ("user-id", "text", account_id),
+            ("display-name", "text", display_name or ""),
             ("account-type", "text", account_type(platform)),
             ("link", "link", link or ""),
         ]
@@ -180,7 +188,7 @@ def misp_event(targets: Iterable[SharedTarget], context: SharingContext) -> dict
     event = _Event(context)
     for target in ordered:
         summary = _summary(target, context.unit)
-        event.account(*target.key, target.handle, target.profile_url, summary)
+        event.account(*target.key, target.handle, target.profile_url, summary, target.display_name)
     for target in ordered:
         event.hashes(target)
         if target.predecessor_id:

@@ -1,7 +1,8 @@
 """What is shared about a referred account, and the helpers both sharing formats use.
 
 A :class:`SharedTarget` carries what the receiving party needs to act on the account:
-platform, account id, handle, profile link, a fixed reason *category* (never the
+platform, account id, handle, display name (a Telegram channel without a username is
+otherwise a bare number), profile link, a fixed reason *category* (never the
 analyst's free-text reason, which stays in the case file), iru's score, label and
 language, the SHA-256 of preserved evidence (with its source when that is a web address;
 local file names are not shared), the known-content hashes its media matched, and the
@@ -70,6 +71,7 @@ class SharedTarget:
     evidence: Sequence[SharedEvidence] = ()
     predecessor_id: str | None = None  # the account this one replaces (resurgence)
     known_hashes: Sequence[KnownHash] = ()
+    display_name: str | None = None  # the name the account shows, as last observed
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decided_at", utc(self.decided_at))

@@ -2,7 +2,8 @@
 
 Per target:
 
-* a ``user-account`` SCO (``user_id``, ``account_login`` = the handle, ``account_type`` =
+* a ``user-account`` SCO (``user_id``, ``account_login`` = the handle, ``display_name``,
+  ``account_type`` =
   the platform: ``twitter`` for Twitter/X as in account-type-ov, else the platform's own
   name). SCO ids are stix2's deterministic UUIDv5 of those properties;
 * an ``indicator`` with the pattern ``[user-account:user_id = '…' AND
@@ -100,10 +101,14 @@ class _Bundler:
             )
         )
 
-    def account(self, platform: str, account_id: str, handle: str = "") -> Any:
+    def account(
+        self, platform: str, account_id: str, handle: str = "", display_name: str | None = None
+    ) -> Any:
         properties = {"user_id": account_id, "account_type": account_type(platform)}
         if handle:
             properties["account_login"] = handle
+        if display_name:
+            properties["display_name"] = display_name
         return self.add(stix2.v21.UserAccount(object_marking_refs=self.marking, **properties))
 
     def file(self, hash_type: str, value: str) -> Any:
@@ -144,6 +149,8 @@ def _indicator(bundler: _Bundler, target: SharedTarget) -> Any:
     if target.score is not None:
         extra["confidence"] = max(0, min(100, round(target.score * 100)))
     shown = f"@{target.handle}" if target.handle else account_id
+    if not target.handle and target.display_name:
+        shown = f"{target.display_name} ({account_id})"  # a channel without a username
     return bundler.sdo(
         stix2.v21.Indicator,
         "account",
@@ -168,7 +175,9 @@ def stix_bundle(
     """A STIX 2.1 bundle of the targets, as a JSON-ready dict (module docstring: shape)."""
     ordered = ordered_targets(targets)
     bundler = _Bundler(context, deterministic_ids)
-    accounts = {t.key: bundler.account(t.platform, t.account_id, t.handle) for t in ordered}
+    accounts = {
+        t.key: bundler.account(t.platform, t.account_id, t.handle, t.display_name) for t in ordered
+    }
     for target in ordered:
         platform, account_id = target.key
         account = accounts[target.key]
