@@ -2,16 +2,23 @@
 
 A response line holds ``data`` (the tweets asked for) and ``includes`` (the users,
 referenced tweets and media they point to). twarc2's ``flatten`` writes one tweet a
-line instead, with ``author``, ``in_reply_to_user``, ``attachments.media`` and the
-full ``referenced_tweets`` expanded in place. Both give the same records.
+line instead, with ``author``, ``in_reply_to_user``, mentioned users,
+``attachments.media`` and the full ``referenced_tweets`` expanded in place (``{}``
+where the response's includes lacked the object). Both give the same records. A
+``data`` of user objects (``twarc2 users``/``followers``/``following``) gives accounts,
+and follow edges where the listing's subject is known (see twitter_v2_users).
 
-Decoding uses typed msgspec structs, the fast path; a line that fails it is decoded
+A media item belongs to the post that uploaded it: a retweet shows the original's
+media, so those are the original post's, by its author (and stored once per media key
+across the archive, see :func:`iru.storage.archive.archive_wide_rows`).
+
+Decoding uses typed msgspec structs (:mod:`iru.ingest.twitter_v2_model`, with the
+mapping of a tweet to records), the fast path; a line that fails it is decoded
 again item by item, so one bad tweet is quarantined and its neighbours are kept.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,271 +26,32 @@ from typing import ClassVar
 
 import msgspec
 
-from iru.domain import (
-    Account,
-    Interaction,
-    InteractionKind,
-    Media,
-    MediaKind,
-    Post,
-    Record,
+from iru.domain import Record
+from iru.ingest.base import (
+    ColumnBatch,
+    ProgressCallback,
+    Rejected,
+    error_reason,
+    guard_line,
+    iter_lines,
 )
-from iru.ingest.base import ColumnBatch, ProgressCallback, Rejected, error_reason, iter_lines
 from iru.ingest.twitter_v2_columnar import read_bulk
-
-PLATFORM = "twitter"
-
-
-class _UserMetrics(msgspec.Struct):
-    followers_count: int | None = None
-    following_count: int | None = None
-    tweet_count: int | None = None
-    listed_count: int | None = None
-
-
-class _User(msgspec.Struct):
-    id: str
-    username: str | None = None
-    name: str | None = None
-    description: str | None = None
-    location: str | None = None
-    url: str | None = None
-    profile_image_url: str | None = None
-    created_at: datetime | None = None
-    protected: bool | None = None
-    verified: bool | None = None
-    public_metrics: _UserMetrics | None = None
-
-
-class _Mention(msgspec.Struct):
-    username: str
-    id: str | None = None
-    start: int | None = None
-
-
-class _Hashtag(msgspec.Struct):
-    tag: str
-
-
-class _Url(msgspec.Struct):
-    url: str
-    expanded_url: str | None = None
-
-
-class _Entities(msgspec.Struct):
-    mentions: list[_Mention] = []
-    hashtags: list[_Hashtag] = []
-    urls: list[_Url] = []
-
-
-class _MediaItem(msgspec.Struct):
-    media_key: str
-    type: str = "photo"
-    url: str | None = None
-    preview_image_url: str | None = None
-    width: int | None = None
-    height: int | None = None
-    duration_ms: int | None = None
-    alt_text: str | None = None
-
-
-class _Attachments(msgspec.Struct):
-    media_keys: list[str] = []
-    media: list[_MediaItem] | None = None  # flattened form
-
-
-class _TweetMetrics(msgspec.Struct):
-    retweet_count: int | None = None
-    reply_count: int | None = None
-    like_count: int | None = None
-    quote_count: int | None = None
-    impression_count: int | None = None
-
-
-class _Ref(msgspec.Struct):
-    type: str
-    id: str
-    # Present in the flattened form, where the referenced tweet is merged in.
-    author_id: str | None = None
-
-
-class _Twarc(msgspec.Struct):
-    retrieved_at: datetime | None = None
-
-
-class _Tweet(msgspec.Struct):
-    id: str
-    created_at: datetime
-    author_id: str | None = None
-    text: str = ""
-    lang: str | None = None
-    conversation_id: str | None = None
-    in_reply_to_user_id: str | None = None
-    referenced_tweets: list[_Ref] = []
-    entities: _Entities | None = None
-    attachments: _Attachments | None = None
-    public_metrics: _TweetMetrics | None = None
-    # Flattened form only:
-    author: _User | None = None
-    twarc: _Twarc | None = msgspec.field(default=None, name="__twarc")
-
-
-class _Includes(msgspec.Struct):
-    users: list[_User] = []
-    tweets: list[_Tweet] = []
-    media: list[_MediaItem] = []
-
-
-class _Response(msgspec.Struct):
-    data: list[_Tweet] | _Tweet | None = None
-    includes: _Includes | None = None
-    twarc: _Twarc | None = msgspec.field(default=None, name="__twarc")
-
-
-# The flattened form carries full users and tweets inside a tweet; these read them.
-class _FlatRef(msgspec.Struct):
-    type: str
-    id: str
-    author_id: str | None = None
-    author: _User | None = None
-    created_at: datetime | None = None
-
-
-_MEDIA_KINDS = {
-    "photo": MediaKind.PHOTO,
-    "video": MediaKind.VIDEO,
-    "animated_gif": MediaKind.ANIMATED_GIF,
-}
-_REF_KINDS = {
-    "retweeted": InteractionKind.REPOST,
-    "quoted": InteractionKind.QUOTE,
-    "replied_to": InteractionKind.REPLY,
-}
-_RT_PREFIX = re.compile(r"^RT @\w+:")
-
-_response_decoder = msgspec.json.Decoder(_Response)
-_flat_decoder = msgspec.json.Decoder(_Tweet)
-_generic_decoder = msgspec.json.Decoder()
-
-
-def _account(user: _User, observed_at: datetime | None) -> Account:
-    metrics = user.public_metrics
-    return Account(
-        platform=PLATFORM,
-        account_id=user.id,
-        handle=user.username,
-        display_name=user.name,
-        description=user.description,
-        profile_image_url=user.profile_image_url,
-        url=user.url,
-        location=user.location,
-        created_at=user.created_at,
-        followers_count=metrics.followers_count if metrics else None,
-        following_count=metrics.following_count if metrics else None,
-        post_count=metrics.tweet_count if metrics else None,
-        listed_count=metrics.listed_count if metrics else None,
-        verified=user.verified,
-        protected=user.protected,
-        observed_at=observed_at,
-    )
-
-
-class _Lookup:
-    """What a response's ``includes`` let a tweet resolve: authors of referenced tweets, media."""
-
-    def __init__(self, includes: _Includes | None) -> None:
-        self.tweet_authors: dict[str, str] = {}
-        self.media: dict[str, _MediaItem] = {}
-        if includes is not None:
-            for tweet in includes.tweets:
-                if tweet.author_id is not None:
-                    self.tweet_authors[tweet.id] = tweet.author_id
-            for item in includes.media:
-                self.media[item.media_key] = item
-
-
-def _tweet_records(tweet: _Tweet, lookup: _Lookup) -> Iterator[Record]:
-    """The Post, its Media and its Interactions; the tweet must have an author."""
-    author = tweet.author_id or (tweet.author.id if tweet.author else None)
-    if author is None:
-        raise ValueError("tweet has neither author_id nor author")
-    entities = tweet.entities or _Entities()
-    metrics = tweet.public_metrics
-    repost_of = quote_of = reply_to = None
-    for ref in tweet.referenced_tweets:
-        if ref.type == "retweeted":
-            repost_of = ref.id
-        elif ref.type == "quoted":
-            quote_of = ref.id
-        elif ref.type == "replied_to":
-            reply_to = ref.id
-    media_items: list[_MediaItem] = []
-    if tweet.attachments is not None:
-        if tweet.attachments.media is not None:
-            media_items = [m for m in tweet.attachments.media if m.media_key]
-        else:
-            media_items = [
-                lookup.media.get(key) or _MediaItem(media_key=key)
-                for key in tweet.attachments.media_keys
-            ]
-    created = tweet.created_at
-    yield Post(
-        platform=PLATFORM,
-        post_id=tweet.id,
-        account_id=author,
-        created_at=created,
-        text=tweet.text,
-        lang=tweet.lang,
-        conversation_id=tweet.conversation_id,
-        reply_to_post_id=reply_to,
-        reply_to_account_id=tweet.in_reply_to_user_id,
-        repost_of_post_id=repost_of,
-        quote_of_post_id=quote_of,
-        hashtags=[h.tag for h in entities.hashtags],
-        urls=[u.expanded_url or u.url for u in entities.urls],
-        mentions=[m.id or m.username for m in entities.mentions],
-        media_ids=[m.media_key for m in media_items],
-        like_count=metrics.like_count if metrics else None,
-        repost_count=metrics.retweet_count if metrics else None,
-        reply_count=metrics.reply_count if metrics else None,
-        quote_count=metrics.quote_count if metrics else None,
-        view_count=metrics.impression_count if metrics else None,
-    )
-    for item in media_items:
-        yield Media(
-            platform=PLATFORM,
-            media_id=item.media_key,
-            post_id=tweet.id,
-            account_id=author,
-            created_at=created,
-            kind=_MEDIA_KINDS.get(item.type, MediaKind.OTHER),
-            url=item.url or item.preview_image_url,
-            width=item.width,
-            height=item.height,
-            duration_ms=item.duration_ms,
-            alt_text=item.alt_text,
-        )
-    is_retweet = repost_of is not None
-    for ref in tweet.referenced_tweets:
-        kind = _REF_KINDS.get(ref.type)
-        if kind is None:
-            continue
-        target = ref.author_id or lookup.tweet_authors.get(ref.id)
-        if kind is InteractionKind.REPLY and tweet.in_reply_to_user_id:
-            target = tweet.in_reply_to_user_id
-        if target is None and kind is InteractionKind.REPOST and entities.mentions:
-            # "RT @name: ..." names the original author when includes lack the tweet.
-            target = entities.mentions[0].id
-        yield Interaction.edge(
-            PLATFORM, kind, author, target, created, post_id=tweet.id, dst_post_id=ref.id
-        )
-    for number, mention in enumerate(entities.mentions):
-        if is_retweet and number == 0 and _RT_PREFIX.match(tweet.text):
-            continue  # the retweet's own "RT @x:" is the repost edge, not a mention
-        target = mention.id or f"@{mention.username}"
-        yield Interaction.edge(
-            PLATFORM, InteractionKind.MENTION, author, target, created, post_id=tweet.id
-        )
+from iru.ingest.twitter_v2_model import (
+    PLATFORM,
+    _account,
+    _author_of,
+    _generic_decoder,
+    _Includes,
+    _Lookup,
+    _MediaItem,
+    _Response,
+    _response_decoder,
+    _Twarc,
+    _Tweet,
+    _tweet_records,
+    _User,
+)
+from iru.ingest.twitter_v2_users import follow_edge, listing_subject, looks_like_user
 
 
 def _raw(value: object) -> bytes:
@@ -319,13 +87,16 @@ class TwitterV2Format:
             return False
         if "data" in obj and ("includes" in obj or "meta" in obj or "__twarc" in obj):
             return True
+        if "id" in obj and looks_like_user(obj):
+            # A flattened user listing: one user a line, with twarc2's metadata.
+            return "__twarc" in obj or ("username" in obj and "name" in obj)
         return "id" in obj and "text" in obj and ("author_id" in obj or "author" in obj)
 
     def read(
         self, path: Path, progress: ProgressCallback | None = None
     ) -> Iterator[Record | Rejected]:
         for number, line in iter_lines(path, progress):
-            yield from self._read_line(number, line)
+            yield from guard_line(self._read_line, number, line)
 
     def read_batches(
         self, path: Path, progress: ProgressCallback | None = None, chunk_bytes: int = 1 << 24
@@ -340,7 +111,11 @@ class TwitterV2Format:
             response = _response_decoder.decode(line)
         except (msgspec.DecodeError, msgspec.ValidationError):
             response = None
-        if response is not None and (response.data is not None or response.includes is not None):
+        if (
+            response is not None
+            and (response.data is not None or response.includes is not None)
+            and not _holds_users(response)
+        ):
             yield from self._read_response(response, where)
             return
         try:
@@ -353,17 +128,19 @@ class TwitterV2Format:
         elif "data" in obj or "includes" in obj:
             # Slow path: keep every valid item, reject each invalid one by itself.
             yield from self._salvage_response(obj, where)
+        elif looks_like_user(obj):
+            yield from self._read_flat_user(obj, where)
         else:
             yield from self._read_flat(obj, line, where)
 
     def _read_response(self, response: _Response, where: str) -> Iterator[Record | Rejected]:
         observed = response.twarc.retrieved_at if response.twarc else None
-        lookup = _Lookup(response.includes)
+        data = response.data
+        tweets = [data] if isinstance(data, _Tweet) else (data or [])
+        lookup = _Lookup(response.includes, tweets)
         if response.includes is not None:
             for user in response.includes.users:
                 yield _account(user, observed)
-        data = response.data
-        tweets = [data] if isinstance(data, _Tweet) else (data or [])
         included = response.includes.tweets if response.includes is not None else []
         for label, group in (("data", tweets), ("includes.tweets", included)):
             for index, tweet in enumerate(group):
@@ -376,12 +153,8 @@ class TwitterV2Format:
                 locator=f"{where}: includes", reason="expected an object", raw=_raw(includes_obj)
             )
             includes_obj = {}
-        twarc = obj.get("__twarc")
-        observed: datetime | None = None
-        try:
-            observed = msgspec.convert(twarc, _Twarc).retrieved_at if twarc else None
-        except msgspec.ValidationError:
-            observed = None
+        twarc = _twarc_of(obj)
+        observed = twarc.retrieved_at if twarc else None
         users: list[_User] = []
         media: list[_MediaItem] = []
         included: list[_Tweet] = []
@@ -395,16 +168,28 @@ class TwitterV2Format:
                     yield item
                 else:
                     sink.append(item)  # type: ignore[arg-type]
-        lookup = _Lookup(_Includes(users=users, tweets=included, media=media))
         for user in users:
             yield _account(user, observed)
         data = obj.get("data", [])
-        for index, item in enumerate(_convert_items(data, _Tweet, f"{where}: data")):
-            if isinstance(item, Rejected):
-                yield item
-            else:
-                assert isinstance(item, _Tweet)
-                yield from self._records_or_reject(item, lookup, f"{where}: data[{index}]")
+        items = data if isinstance(data, list) else [data]
+        subject = listing_subject(twarc.url if twarc else None)
+        tweets: list[tuple[int, _Tweet]] = []
+        for index, item in enumerate(items):
+            if looks_like_user(item):
+                # twarc2 users / followers / following: the data are user objects.
+                yield from _listed_user(item, subject, observed, f"{where}: data[{index}]")
+                continue
+            try:
+                tweets.append((index, msgspec.convert(item, _Tweet, from_attributes=False)))
+            except msgspec.ValidationError as exc:
+                yield Rejected(
+                    locator=f"{where}: data[{index}]", reason=error_reason(exc), raw=_raw(item)
+                )
+        lookup = _Lookup(
+            _Includes(users=users, tweets=included, media=media), [t for _, t in tweets]
+        )
+        for index, tweet in tweets:
+            yield from self._records_or_reject(tweet, lookup, f"{where}: data[{index}]")
         for index, tweet in enumerate(included):
             yield from self._records_or_reject(tweet, lookup, f"{where}: includes.tweets[{index}]")
 
@@ -413,27 +198,28 @@ class TwitterV2Format:
     ) -> Iterator[Record | Rejected]:
         try:
             tweet = msgspec.convert(obj, _Tweet)
-            refs = msgspec.convert(obj.get("referenced_tweets", []), list[_FlatRef])
         except msgspec.ValidationError as exc:
             yield Rejected(locator=where, reason=error_reason(exc), raw=line)
             return
         observed = tweet.twarc.retrieved_at if tweet.twarc else None
-        if tweet.author is not None:
-            yield _account(tweet.author, observed)
-        for ref in refs:
-            if ref.author is not None:
-                yield _account(ref.author, observed)
-        # Flattened referenced tweets carry their own author: resolve edges through them.
-        lookup = _Lookup(None)
-        for ref in refs:
-            author = ref.author_id or (ref.author.id if ref.author else None)
-            if author is not None:
-                lookup.tweet_authors[ref.id] = author
-        yield from self._records_or_reject(tweet, lookup, where)
-        # A flattened line also holds the referenced tweets whole: ingest them as posts.
-        raw_refs = obj.get("referenced_tweets", [])
-        assert isinstance(raw_refs, list)
-        for index, raw_ref in enumerate(raw_refs):
+        raw_refs = obj.get("referenced_tweets")
+        refs = list(enumerate(raw_refs)) if isinstance(raw_refs, list) else []
+        # The users twarc2 expanded in place, as the response's includes.users held them.
+        for label, user in _expanded_users(obj, refs):
+            try:
+                yield _account(msgspec.convert(user, _User), observed)
+            except msgspec.ValidationError as exc:
+                yield Rejected(
+                    locator=f"{where}: {label}", reason=error_reason(exc), raw=_raw(user)
+                )
+        # The referenced tweets are whole here (as in the response's includes.tweets): they
+        # are posts too, and resolve the line's edges and media owners.
+        lookup = _Lookup(None, [tweet])
+        for ref in tweet.referenced_tweets:
+            if ref.author_id is not None:
+                lookup.tweet_authors[ref.id] = ref.author_id
+        whole: list[tuple[int, _Tweet]] = []
+        for index, raw_ref in refs:
             if isinstance(raw_ref, dict) and "created_at" in raw_ref and "text" in raw_ref:
                 try:
                     ref_tweet = msgspec.convert(raw_ref, _Tweet)
@@ -444,9 +230,32 @@ class TwitterV2Format:
                         raw=_raw(raw_ref),
                     )
                     continue
-                yield from self._records_or_reject(
-                    ref_tweet, _Lookup(None), f"{where}: referenced_tweets[{index}]"
+                whole.append((index, ref_tweet))
+                lookup.add_tweet(ref_tweet)
+                if (author := _author_of(ref_tweet)) is not None:
+                    lookup.tweet_authors[ref_tweet.id] = author
+        yield from self._records_or_reject(tweet, lookup, where)
+        for index, ref_tweet in whole:
+            yield from self._records_or_reject(
+                ref_tweet, lookup, f"{where}: referenced_tweets[{index}]"
+            )
+
+    def _read_flat_user(self, obj: dict[str, object], where: str) -> Iterator[Record | Rejected]:
+        """One user of a flattened user listing, and its expanded pinned tweet."""
+        twarc = _twarc_of(obj)
+        observed = twarc.retrieved_at if twarc else None
+        subject = listing_subject(twarc.url if twarc else None)
+        yield from _listed_user(obj, subject, observed, where)
+        pinned = obj.get("pinned_tweet")
+        if isinstance(pinned, dict) and "created_at" in pinned and "text" in pinned:
+            try:
+                tweet = msgspec.convert(pinned, _Tweet)
+            except msgspec.ValidationError as exc:
+                yield Rejected(
+                    locator=f"{where}: pinned_tweet", reason=error_reason(exc), raw=_raw(pinned)
                 )
+                return
+            yield from self._records_or_reject(tweet, _Lookup(None), f"{where}: pinned_tweet")
 
     @staticmethod
     def _records_or_reject(
@@ -458,3 +267,71 @@ class TwitterV2Format:
             yield Rejected(locator=where, reason=str(exc), raw=_raw(tweet))
             return
         yield from records
+
+
+def _holds_users(response: _Response) -> bool:
+    """Whether a response's data are (or include) user objects, read as tweets here."""
+    data = response.data
+    tweets = [data] if isinstance(data, _Tweet) else (data or [])
+    return any(t.username is not None or t.name is not None for t in tweets)
+
+
+def _twarc_of(obj: dict[str, object]) -> _Twarc | None:
+    """A line's ``__twarc`` metadata; None when absent or not of twarc2's shape."""
+    twarc = obj.get("__twarc")
+    if not twarc:
+        return None
+    try:
+        return msgspec.convert(twarc, _Twarc)
+    except msgspec.ValidationError:
+        return None
+
+
+def _listed_user(
+    item: object, subject: tuple[str, str] | None, observed: datetime | None, where: str
+) -> Iterator[Record | Rejected]:
+    """A user of a listing as an account, and its follow edge with the listing's subject."""
+    try:
+        user = msgspec.convert(item, _User, from_attributes=False)
+    except msgspec.ValidationError as exc:
+        yield Rejected(locator=where, reason=error_reason(exc), raw=_raw(item))
+        return
+    yield _account(user, observed)
+    if subject is None:
+        return
+    if observed is None:
+        yield Rejected(
+            locator=where,
+            reason=(
+                f"follow edge with account {subject[0]} has no date: "
+                "the line's __twarc.retrieved_at is missing"
+            ),
+            raw=_raw(item),
+        )
+    elif (edge := follow_edge(PLATFORM, subject, user.id, observed)) is not None:
+        yield edge
+
+
+def _expanded_users(
+    tweet: dict[str, object], refs: list[tuple[int, object]]
+) -> Iterator[tuple[str, object]]:
+    """(locator, user object) for each user twarc2's flatten expanded into a tweet line.
+
+    The author and replied-to user of the tweet and of each referenced tweet, and each
+    mentioned user (a mention merged with its user object carries ``name``). ``{}``,
+    twarc2's stand-in for a user the response did not include, is no user.
+    """
+    holders: list[tuple[str, object]] = [("", tweet)]
+    holders += [(f"referenced_tweets[{index}].", ref) for index, ref in refs]
+    for prefix, holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        for key in ("author", "in_reply_to_user"):
+            user = holder.get(key)
+            if isinstance(user, dict) and user:
+                yield f"{prefix}{key}", user
+        entities = holder.get("entities")
+        mentions = entities.get("mentions") if isinstance(entities, dict) else None
+        for number, mention in enumerate(mentions if isinstance(mentions, list) else []):
+            if isinstance(mention, dict) and "name" in mention:
+                yield f"{prefix}entities.mentions[{number}]", mention

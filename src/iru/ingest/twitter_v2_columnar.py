@@ -5,8 +5,9 @@ of response lines is parsed by ``pyarrow.json`` against an explicit schema and
 normalised to posts, media, interactions and accounts by a single DuckDB query,
 with the same mapping as :mod:`iru.ingest.twitter_v2` (a test holds the two to
 identical output). A chunk the fast path cannot take whole — invalid JSON, a
-field of the wrong type, a missing id, date or author, flattened tweets — is
-handed to the per-record reader, so every bad record is still quarantined with
+field of the wrong type, a missing id, date or author (so a user listing, whose
+``data`` are user objects without ``author_id``), flattened tweets — is handed to
+the per-record reader, so every bad record is still quarantined with
 its line and reason.
 """
 
@@ -24,8 +25,9 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from iru.domain import Account, Record
-from iru.domain.columns import SCHEMAS
-from iru.ingest.base import ColumnBatch, ProgressCallback, Rejected, open_input
+from iru.domain.columns import SCHEMAS, conform
+from iru.ingest.base import ColumnBatch, ProgressCallback, Rejected, guard_line, open_input
+from iru.ingest.handles import X_MENTION
 
 _TS = pa.timestamp("us", tz="UTC")
 _METRICS = pa.struct(
@@ -133,6 +135,14 @@ CREATE OR REPLACE TEMP VIEW tweet_authors AS
   FROM (SELECT line, unnest(includes.tweets) AS t, generate_subscripts(includes.tweets, 1) AS pos
         FROM resp)
   WHERE t.author_id IS NOT NULL GROUP BY ALL;
+CREATE OR REPLACE TEMP VIEW line_tweets AS
+  SELECT line, t.id AS tweet_id, last(t.author_id ORDER BY src, pos) AS author_id,
+    last(t.created_at ORDER BY src, pos) AS created_at
+  FROM (SELECT line, 0 AS src, unnest(data) AS t, generate_subscripts(data, 1) AS pos FROM resp
+        UNION ALL
+        SELECT line, 1, unnest(includes.tweets), generate_subscripts(includes.tweets, 1)
+        FROM resp)
+  GROUP BY ALL;
 CREATE OR REPLACE TEMP VIEW line_media AS
   SELECT line, m.media_key, last(m ORDER BY pos) AS m
   FROM (SELECT line, unnest(includes.media) AS m, generate_subscripts(includes.media, 1) AS pos
@@ -156,14 +166,33 @@ SELECT 'twitter' AS platform, id AS post_id, author_id AS account_id, created_at
   NULL::VARCHAR AS forwarded_from,
   coalesce(list_transform(entities.hashtags, lambda h: h.tag), []) AS hashtags,
   coalesce(list_transform(entities.urls, lambda u: coalesce(u.expanded_url, u.url)), []) AS urls,
-  coalesce(list_transform(entities.mentions, lambda m: coalesce(m.id, m.username)), []) AS mentions,
+  coalesce(list_transform(list_filter(entities.mentions, lambda m: regexp_full_match(
+    coalesce(m.id, '@' || m.username), '{X_MENTION}')), lambda m: coalesce(m.id, m.username)), [])
+    AS mentions,
   coalesce(attachments.media_keys, []) AS media_ids,
   public_metrics.like_count AS like_count, public_metrics.retweet_count AS repost_count,
   public_metrics.reply_count AS reply_count, public_metrics.quote_count AS quote_count,
   public_metrics.impression_count AS view_count
 FROM tweets
-"""
+""".replace("{X_MENTION}", X_MENTION)  # the mention rule of iru.ingest.handles
+# A retweet's media are the original's (see twitter_v2_model._media_owner): its post, its author
+# (from the line, else the repost edge's target) and time (from the line, else the retweet's).
 _MEDIA_ROWS = """
+WITH shown AS (
+  SELECT line, id, author_id, created_at,
+    list_filter(referenced_tweets, lambda r: r.type = 'retweeted')[-1].id AS repost_of,
+    entities.mentions[1].id AS first_mention, unnest(attachments.media_keys) AS key
+  FROM tweets
+), k AS (
+  SELECT s.line, s.key, coalesce(s.repost_of, s.id) AS id,
+    CASE WHEN s.repost_of IS NULL THEN s.author_id
+      ELSE coalesce(lt.author_id, ta.author_id, s.first_mention) END AS author_id,
+    CASE WHEN s.repost_of IS NULL THEN s.created_at
+      ELSE coalesce(lt.created_at, s.created_at) END AS created_at
+  FROM shown s
+  LEFT JOIN line_tweets lt ON lt.line = s.line AND lt.tweet_id = s.repost_of
+  LEFT JOIN tweet_authors ta ON ta.line = s.line AND ta.ref_id = s.repost_of
+)
 SELECT 'twitter' AS platform, k.key AS media_id, k.id AS post_id, k.author_id AS account_id,
   k.created_at,
   CASE coalesce(lm.m.type, 'photo') WHEN 'photo' THEN 'photo' WHEN 'video' THEN 'video'
@@ -171,8 +200,8 @@ SELECT 'twitter' AS platform, k.key AS media_id, k.id AS post_id, k.author_id AS
   coalesce(lm.m.url, lm.m.preview_image_url) AS url, NULL::VARCHAR AS mime_type,
   lm.m.width AS width, lm.m.height AS height, lm.m.duration_ms AS duration_ms,
   lm.m.alt_text AS alt_text, NULL::VARCHAR AS sha256, NULL::VARCHAR AS md5, NULL::VARCHAR AS pdq
-FROM (SELECT line, id, author_id, created_at, unnest(attachments.media_keys) AS key FROM tweets) k
-LEFT JOIN line_media lm ON lm.line = k.line AND lm.media_key = k.key
+FROM k LEFT JOIN line_media lm ON lm.line = k.line AND lm.media_key = k.key
+WHERE k.author_id IS NOT NULL
 """
 _INTERACTIONS = """
 WITH refs AS (
@@ -206,7 +235,8 @@ SELECT 'twitter', 'mention:' || id || '>' || coalesce(m.id, '@' || m.username), 
   author_id, coalesce(m.id, '@' || m.username), id, NULL, created_at
 FROM mentions
 WHERE NOT (repost_of IS NOT NULL AND n = 1 AND regexp_matches(coalesce(text, ''), '^RT @\\w+:'))
-"""
+  AND regexp_full_match(coalesce(m.id, '@' || m.username), '{X_MENTION}')
+""".replace("{X_MENTION}", X_MENTION)
 # The slow path's account rule inside a chunk: a snapshot replaces the one before it when it
 # is newer (an undated one only replaces undated ones), filling fields it lacks from before.
 _ACCOUNTS = """
@@ -312,8 +342,8 @@ def normalise_chunk(conn: duckdb.DuckDBPyConnection, chunk: bytes) -> ColumnBatc
         ((problems,),) = conn.execute(_CHECK).fetchall()
         if problems:
             return None
-        posts = _arrow(conn, _POSTS).cast(SCHEMAS["posts"])
-        media = _arrow(conn, _MEDIA_ROWS).cast(SCHEMAS["media"])
+        posts = conform(_arrow(conn, _POSTS), "posts")
+        media = conform(_arrow(conn, _MEDIA_ROWS), "media")
         interactions = _arrow(conn, _INTERACTIONS)
         interactions = interactions.select(SCHEMAS["interactions"].names).cast(
             SCHEMAS["interactions"]
@@ -363,7 +393,7 @@ def read_bulk(
                 for offset, raw_line in enumerate(chunk.split(b"\n")):
                     line = raw_line.strip()
                     if line:
-                        yield from read_line(first_line + offset, line)
+                        yield from guard_line(read_line, first_line + offset, line)
         finally:
             pending.cancel()
             with contextlib.suppress(Exception):

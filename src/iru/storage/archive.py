@@ -3,8 +3,9 @@
 Layout: ``<root>/<table>/platform=<p>/day=<YYYY-MM-DD>/part-<run>-<seq>.parquet``
 (Hive style, so DuckDB and Dask read the partitions as columns). Files are written
 to a temporary name and renamed, so a reader — or a run resumed after kill -9 —
-never sees half a file. Each table is deduplicated by its key on write; queries go
-through DuckDB views named after the tables.
+never sees half a file. Each table is deduplicated by its key on write (within the
+row's day, or across the platform for media and follow edges, whose day the key does
+not fix); queries go through DuckDB views named after the tables.
 """
 
 from __future__ import annotations
@@ -25,6 +26,23 @@ from iru.domain.columns import KEYS, SCHEMAS
 
 TABLES = tuple(SCHEMAS)
 GENERATION = ".generation"  # rewritten after every write that adds rows
+ARCHIVE_WIDE = "*"  # the "day" under which a platform's archive-wide keys are cached
+
+
+def archive_wide_rows(table: str, rows: pa.Table) -> list[bool] | None:
+    """Which rows are deduplicated across every day of their platform, not in their day alone.
+
+    A row's day comes from its ``created_at``. For a post, or an edge a post carries,
+    the key fixes that time, so its partition is fixed. Not so for a media item (one
+    row per (platform, media id), owned by the post that uploaded it, however many
+    posts and days later it is shared again) or an edge no post carries (a follow,
+    dated when it was seen): these are checked against the whole platform.
+    """
+    if table == "media":
+        return [True] * rows.num_rows
+    if table == "interactions":
+        return pc.is_null(rows.column("post_id")).to_pylist()  # type: ignore[no-any-return]
+    return None
 
 
 @dataclass(slots=True)
@@ -68,16 +86,39 @@ class Archive:
             self._known[cache_key] = keys
         return keys
 
+    def archive_wide_keys(self, table: str, platform: str) -> set[str]:
+        """The keys of the rows deduplicated platform-wide (see :func:`archive_wide_rows`)."""
+        cache_key = (table, platform, ARCHIVE_WIDE)
+        keys = self._known.get(cache_key)
+        if keys is None:
+            keys = set()
+            columns = [KEYS[table]] + (["post_id"] if table == "interactions" else [])
+            folder = self.root / table / f"platform={platform}"
+            for path in sorted(folder.glob("day=*/*.parquet")):
+                stored = pq.read_table(path, columns=columns)
+                wide = archive_wide_rows(table, stored) or []
+                keys.update(
+                    key
+                    for key, is_wide in zip(stored.column(0).to_pylist(), wide, strict=True)
+                    if is_wide
+                )
+            self._known[cache_key] = keys
+        return keys
+
     def write(self, table: str, batch: pa.Table) -> WriteResult:
         """Store the rows of ``batch`` whose keys are new, one file per (platform, day)."""
         result = WriteResult()
         if batch.num_rows == 0:
             return result
+        if table == "media":
+            # The earliest post carrying a media item owns it, whatever order rows came in.
+            order = [("created_at", "ascending"), ("post_id", "ascending")]
+            batch = batch.take(pc.sort_indices(batch, sort_keys=order))
         days = pc.cast(batch.column("created_at"), pa.date32())
         platforms = batch.column("platform")
         for platform in pc.unique(platforms).to_pylist():
             in_platform = pc.equal(platforms, platform)
-            for day in pc.unique(pc.filter(days, in_platform)).to_pylist():
+            for day in sorted(pc.unique(pc.filter(days, in_platform)).to_pylist()):
                 part = batch.filter(pc.and_(in_platform, pc.equal(days, day)))
                 self._write_partition(table, platform, day.isoformat(), part, result)
         if result.new:
@@ -105,12 +146,17 @@ class Archive:
         self, table: str, platform: str, day: str, part: pa.Table, result: WriteResult
     ) -> None:
         known = self.known_keys(table, platform, day)
+        wide = archive_wide_rows(table, part)
+        everywhere = self.archive_wide_keys(table, platform) if wide and any(wide) else set()
         keep: list[int] = []
         for index, key in enumerate(part.column(KEYS[table]).to_pylist()):
-            if key in known:
+            is_wide = wide is not None and wide[index]
+            if key in known or (is_wide and key in everywhere):
                 result.duplicates += 1
             else:
                 known.add(key)
+                if is_wide:
+                    everywhere.add(key)
                 keep.append(index)
         if not keep:
             return
@@ -158,15 +204,35 @@ class Archive:
         for table, schema in SCHEMAS.items():
             if self.has_rows(table):
                 pattern = str(self.root / table / "*" / "*" / "*.parquet")
-                conn.execute(
-                    f"CREATE {kind} {table} AS SELECT * FROM read_parquet("
-                    f"'{_sql_string(pattern)}', hive_partitioning = true)"
+                # By name, so files written before a column was added read it as null.
+                source = (
+                    f"read_parquet('{_sql_string(pattern)}', hive_partitioning = true, "
+                    "union_by_name = true)"
                 )
+                found = {
+                    row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+                }
+                missing = "".join(
+                    f", NULL::{_sql_type(field.type)} AS {field.name}"
+                    for field in schema
+                    if field.name not in found
+                )
+                conn.execute(f"CREATE {kind} {table} AS SELECT *{missing} FROM {source}")
             else:
                 conn.register(f"_{table}_empty", schema.empty_table())
                 conn.execute(
                     f"CREATE {kind} {table} AS SELECT *, NULL::VARCHAR AS day FROM _{table}_empty"
                 )
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    """DuckDB's name for a column type of the archive schemas."""
+    if pa.types.is_list(arrow_type):
+        return _sql_type(arrow_type.value_type) + "[]"
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    names = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE"}
+    return names.get(arrow_type, "BOOLEAN" if pa.types.is_boolean(arrow_type) else "VARCHAR")
 
 
 def _sql_string(value: str) -> str:
