@@ -227,14 +227,14 @@ class _Outbox:
         obj: dict[str, Any] = {
             "id": post.post_id,
             "type": "Note",
-            "summary": None,
+            "summary": post.content_warning,
             "inReplyTo": post.reply_to_post_id,
             "published": published,
             "url": _status_url(post.post_id),
             "attributedTo": self.actor,
             "to": [PUBLIC],
             "cc": cc,
-            "sensitive": False,
+            "sensitive": bool(post.sensitive),  # Mastodon always writes the flag
             "atomUri": post.post_id,
             "inReplyToAtomUri": post.reply_to_post_id,
         }
