@@ -90,7 +90,16 @@ def test_queue_decide_hold_and_approve_through_the_cli(iru: Iru, world: Path) ->
     assert bad.exit_code == 1 and "PLATFORM:ACCOUNT_ID" in bad.stderr
 
 
-def test_decide_dismiss_with_counter_speech(iru: Iru) -> None:
+def test_decide_dismiss_with_counter_speech(iru: Iru, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.jsonl"  # decisions need accounts iru holds
+    accounts.write_text(
+        "".join(
+            json.dumps({"type": "account", "platform": "twitter", "account_id": a}) + "\n"
+            for a in ("77", "78", "79")
+        ),
+        encoding="utf-8",
+    )
+    iru("ingest", str(accounts))
     iru("users", "add", "root", "--role", "admin", "--unit", "EU", "--contact", "EU desk")
     iru("users", "add", "anna", "--role", "analyst", "--unit", "DE", "--user", "root")
     said = iru(

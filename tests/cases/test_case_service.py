@@ -9,6 +9,7 @@ import pytest
 from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.triage import Candidate
+from iru.domain.records import Account
 from iru.engine.cases import CaseService, Deconflicted
 from iru.storage.audit import AuditStore
 from iru.storage.models import current_labels
@@ -18,6 +19,10 @@ TARGET = ("twitter", "4242")
 
 
 def _service(workspace: Workspace, four_eyes: bool = False) -> CaseService:
+    # Decisions need accounts iru holds: store the synthetic ones the tests decide on.
+    workspace.database.write_ingest_batch(
+        [Account(platform="twitter", account_id=a) for a in ("4242", "7", "9", "1", "8")], []
+    )
     cases = CaseService(workspace.database, four_eyes=four_eyes)
     cases.add_user(None, "root", Role.ADMIN, "EU", NOW, contact="EU desk")
     root = cases.principal("root")

@@ -7,6 +7,11 @@ log's (:mod:`iru.cases.chain`); removing an item after its retention period appe
 ``purge`` entry (a tombstone), so the chain stays complete and a purged item is known
 to be absent rather than missing. :class:`Holdings` folds the manifest into what
 should be on disk now. Pure: files and tables live in :mod:`iru.storage.evidence`.
+
+A chain cannot see its own tail cut off, so the manifest is checked against two things
+kept apart from it: an anchor (its head's seq and hash, written by ``iru evidence
+anchor`` outside the database), and the audit log, which records every capture and
+purge in the same transaction as its manifest entry (:func:`cross_check`).
 """
 
 from __future__ import annotations
@@ -221,6 +226,62 @@ class Holdings:
 
 
 @dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the audit log says one manifest entry is: its action, item and subject."""
+
+    audit_seq: int
+    manifest_seq: int | None  # None: the audit event names no manifest entry
+    action: str  # "capture" or "purge"
+    sha256: str
+    subject: str  # a capture's subject ("" for a purge)
+
+
+def _describe(action: str, sha256: str, subject: str) -> str:
+    what = f"{action} of {sha256[:12]}"
+    return f"{what} for {subject}" if subject else what
+
+
+def cross_check(entries: Iterable[ManifestEntry], recorded: Iterable[Recorded]) -> list[str]:
+    """Disagreements between the manifest and the audit log's capture and purge events,
+    in manifest order, each naming the entry: every event must have its entry (same seq,
+    action and item) and every entry its event."""
+    by_seq: dict[int, Recorded] = {}
+    problems: list[str] = []
+    for event in recorded:
+        if event.manifest_seq is None:
+            problems.append(
+                f"audit event seq {event.audit_seq} records an evidence "
+                f"{event.action} without its manifest seq"
+            )
+        elif event.manifest_seq in by_seq:
+            problems.append(
+                f"audit events seq {by_seq[event.manifest_seq].audit_seq} and "
+                f"{event.audit_seq} both record manifest seq {event.manifest_seq}"
+            )
+        else:
+            by_seq[event.manifest_seq] = event
+    for entry in entries:
+        found = by_seq.pop(entry.seq, None)
+        named = f"manifest seq {entry.seq} ({_describe(entry.action, entry.sha256, entry.subject)})"
+        if found is None:
+            problems.append(f"{named} has no audit event")
+        elif (found.action, found.sha256) != (entry.action, entry.sha256) or (
+            entry.action == CAPTURE and found.subject != entry.subject
+        ):
+            problems.append(
+                f"{named} differs from audit event seq {found.audit_seq} "
+                f"({_describe(found.action, found.sha256, found.subject)})"
+            )
+    for seq in sorted(by_seq):
+        event = by_seq[seq]
+        problems.append(
+            f"manifest seq {seq} ({_describe(event.action, event.sha256, event.subject)}, "
+            f"audit event seq {event.audit_seq}) is missing from the manifest"
+        )
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceReport:
     """The outcome of checking the evidence store against its manifest."""
 
@@ -231,11 +292,17 @@ class EvidenceReport:
     chain: ChainReport
     held: int = 0
     purged: int = 0
+    unrecorded: list[str] = field(default_factory=list)  # manifest vs audit log (cross_check)
 
     def first_problem(self) -> str | None:
         """The first problem as one line, or None when all is well."""
         if not self.chain.ok:
             return self.chain.summary("evidence manifest")
+        if self.unrecorded:
+            return (
+                f"evidence manifest disagrees with the audit log: {self.unrecorded[0]}"
+                f"{_more(len(self.unrecorded) - 1)}"
+            )
         if self.missing:
             return f"evidence blob missing: {self.missing[0]}{_more(len(self.missing) - 1)}"
         if self.altered:
@@ -263,10 +330,12 @@ __all__ = [
     "Holding",
     "Holdings",
     "ManifestEntry",
+    "Recorded",
     "blob_path",
     "capture_entry",
     "check_digest",
     "content_address",
+    "cross_check",
     "purge_entry",
     "verify_manifest",
 ]

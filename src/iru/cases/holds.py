@@ -4,11 +4,15 @@ A hold stops every *other* unit from referring the account until it expires or i
 lifted. Whoever is stopped learns which unit holds it and whom to contact — never
 the reason, the case or anything else of the investigation. Every hold has an
 expiry (at most ``MAX_HOLD``); an expired hold no longer stops anyone.
+
+A held case is restricted to its unit, and so is every successor of it (the case of an
+account that resurged from the held one) for as long as the hold stands
+(:func:`carries_restriction`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,4 +94,25 @@ def blocking(holds: Iterable[Hold], unit: str, now: datetime) -> Blocked | None:
     return Blocked(hold.unit, hold.contact, hold.expires_at)
 
 
-__all__ = ["DEFAULT_HOLD", "MAX_HOLD", "Blocked", "Hold", "HoldError", "blocking", "new_hold"]
+def carries_restriction(
+    predecessors: Iterable[tuple[str, str, str]], held: Collection[tuple[str, str, str]]
+) -> bool:
+    """Whether a case is restricted by its predecessors' holds.
+
+    ``predecessors`` are (unit, platform, account_id) of the cases a case resurged from;
+    ``held`` the same triples of the holds active now. A predecessor whose own unit holds
+    its account restricts every successor until that hold ends.
+    """
+    return any(link in held for link in predecessors)
+
+
+__all__ = [
+    "DEFAULT_HOLD",
+    "MAX_HOLD",
+    "Blocked",
+    "Hold",
+    "HoldError",
+    "blocking",
+    "carries_restriction",
+    "new_hold",
+]

@@ -17,7 +17,8 @@ from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.holds import HoldError
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
-from iru.engine.cases import DECISIONS, CaseService, Deconflicted, UnknownUser
+from iru.engine.cases import DECISIONS, CaseService, Deconflicted, UnknownAccount, UnknownUser
+from iru.engine.referrals import open_referral
 from iru.engine.triage import queue_candidates
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,7 +41,7 @@ def user_option(func: F) -> F:
 
 
 def service(ws: Workspace) -> CaseService:
-    return CaseService(ws.database, four_eyes=ws.settings["four_eyes"])
+    return CaseService(ws.database, four_eyes=ws.settings["four_eyes"], archive=ws.archive)
 
 
 def _acting(ws: Workspace, user_name: str | None) -> Any:
@@ -215,14 +216,19 @@ def decide(  # noqa: PLR0917 - one parameter per click option
             hold_until=now + timedelta(days=hold_days) if decision == "hold" else None,
             label="counter_speech" if counter_speech else None,
         )
-    except (PermissionDenied, HoldError, ValueError) as exc:
-        raise IruError(str(exc)) from exc
+    except (PermissionDenied, HoldError, ValueError, UnknownAccount) as exc:
+        raise IruError(str(exc).strip("'\"")) from exc
     except Deconflicted as exc:
         raise IruError(f"refused: {exc}") from exc
     label = f"; training label {result.label}" if result.label else ""
-    click.echo(f"case {result.case_id} on {platform}:{account_id}: {result.status}{label}")
+    again = " (this decision stands already: nothing recorded again)" if result.repeated else ""
+    click.echo(f"case {result.case_id} on {platform}:{account_id}: {result.status}{label}{again}")
     if package and result.status == "referred":
-        _package(ws, principal, platform, account_id)
+        queued = open_referral(ws.referral_service(), result.case_id) if result.repeated else None
+        if queued is not None:  # a retry after the package was built: nothing to add
+            click.echo(f"referral {queued} queued already")
+        else:
+            _package(ws, principal, platform, account_id)
 
 
 def _package(ws: Workspace, principal: Any, platform: str, account_id: str) -> None:

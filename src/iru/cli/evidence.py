@@ -1,14 +1,17 @@
-"""``iru evidence capture | verify | purge``: the content-addressed, hash-chained evidence store.
+"""``iru evidence capture | verify | anchor | purge``: the content-addressed, hash-chained
+evidence store.
 
 Until users exist, the person acting is named with ``--user``/``--unit`` (default
-``cli``/``local``); every capture and purge is written to the audit log.
+``cli``/``local``); every capture and purge is written to the audit log, and ``verify``
+checks the manifest against those events (and against an anchor, as ``iru audit``).
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,13 +90,60 @@ def capture_evidence(
 
 
 @evidence.command("verify")
+@click.option(
+    "--anchor",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also check the manifest still holds the head recorded in this anchor file.",
+)
 @workspace_command
-def verify_evidence(ws: Workspace) -> None:
-    """Check the manifest chain and every held item's bytes; exit 1 naming the first problem."""
+def verify_evidence(anchor: Path | None, ws: Workspace) -> None:
+    """Check the manifest chain, the manifest against the audit log's capture and purge
+    events, and every held item's bytes; exit 1 naming the first problem.
+
+    The audit log records every capture with its manifest seq, so a manifest cut short
+    is found; an anchor (``iru evidence anchor``) kept outside the database also catches
+    a manifest and audit log rebuilt together.
+    """
+    store = _store(ws)
+    report = store.verify()
+    if not report.ok:
+        raise IruError(report.summary())
+    if anchor is not None:
+        try:
+            kept = json.loads(anchor.read_text(encoding="utf-8"))
+            seq, digest = int(kept["seq"]), str(kept["hash"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IruError(f"{anchor}: not an evidence anchor: {exc}") from exc
+        problem = store.anchor_problem(seq, digest)
+        if problem is not None:
+            raise IruError(f"{problem} (anchor {anchor.name})")
+    click.echo(report.summary())
+
+
+@evidence.command("anchor")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the anchor: keep it outside the database (another host, WORM).",
+)
+@workspace_command
+def anchor_evidence(out: Path, ws: Workspace) -> None:
+    """Write the manifest's head (seq and hash) to a file, after checking it."""
     report = _store(ws).verify()
     if not report.ok:
         raise IruError(report.summary())
-    click.echo(report.summary())
+    head = report.chain
+    kept = {"seq": head.checked, "hash": head.head, "at": datetime.now(UTC).isoformat()}
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise IruError(f"{out}: cannot write the anchor: {exc.strerror or exc}") from exc
+    click.echo(
+        f"anchored the evidence manifest at seq {head.checked}, head {head.head[:12]} in {out}"
+    )
 
 
 @evidence.command("purge")

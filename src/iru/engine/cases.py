@@ -7,6 +7,12 @@ ever stored without its record. A decision to refer or dismiss becomes a trainin
 label (source ``decision:<unit>``), which ``iru train`` reads with the imported ones:
 ``supporter`` for a referral, ``not_supporter`` for a dismissal, or ``counter_speech``
 when the analyst dismisses an account that speaks against the propaganda.
+
+A decision needs an account iru holds (a stored profile, an assessment, a post in the
+archive or a case already open on it): a typo never opens a case. Deciding again what
+stands — the same user, the same decision on the same account, its case still in the
+state that decision left it — is a retry (a command killed and run again): nothing is
+recorded twice and the result says so (:attr:`DecisionResult.repeated`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from iru.cases.access import (
     Action,
@@ -28,6 +34,7 @@ from iru.cases.access import (
 )
 from iru.cases.holds import Hold, blocking, new_hold
 from iru.cases.triage import Candidate, QueueItem, build_queue
+from iru.storage.archive import Archive
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseRow, CaseStore
 from iru.storage.database import Database
@@ -48,12 +55,21 @@ class UnknownUser(LookupError):
     """No such user (or the workspace has none yet)."""
 
 
+class UnknownAccount(LookupError):
+    """iru holds nothing of the account: no case is opened on it."""
+
+
+# The status each decision leaves a case in (a refer under four eyes: pending_approval).
+_STATUS_OF = {"refer": "referred", "dismiss": "dismissed", "monitor": "monitor", "hold": "hold"}
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionResult:
     case_id: int
     status: str  # the case's new status
     decision_id: int
     label: str | None  # the training label it gave, if any
+    repeated: bool = False  # a retry of the decision that stands: nothing was recorded
 
 
 def subject(platform: str, account_id: str) -> str:
@@ -80,11 +96,14 @@ def training_label(decision: str, label: str | None = None) -> str | None:
 class CaseService:
     """Case work of one workspace."""
 
-    def __init__(self, database: Database, *, four_eyes: bool = False) -> None:
+    def __init__(
+        self, database: Database, *, four_eyes: bool = False, archive: Archive | None = None
+    ) -> None:
         self.database = database
         self.store = CaseStore(database)
         self.audit = AuditStore(database)
         self.four_eyes = four_eyes
+        self.archive = archive  # where posts are held: an author there is a known account
 
     # -- users ------------------------------------------------------------------------------
 
@@ -186,10 +205,18 @@ class CaseService:
         authorize(principal, Action.CASE_DECIDE)
         if decision == "hold":
             authorize(principal, Action.HOLD_PLACE)
+        if not self.account_known(platform, account_id):
+            raise UnknownAccount(
+                f"iru holds nothing of {subject(platform, account_id)}: no case opened "
+                "(ingest the account first, or check PLATFORM:ACCOUNT_ID)"
+            )
         with locked_transaction(self.database, AUDIT_CHAIN) as conn:
-            case = self.store.case(conn, platform, account_id, principal.unit)
+            case = self.store.case(conn, platform, account_id, principal.unit, now)
             if case is not None:
                 authorize(principal, Action.CASE_DECIDE, CaseScope(case.unit, case.restricted))
+                standing = self._standing(conn, case, principal, decision, label=given, now=now)
+                if standing is not None:  # a retry: the same decision stands, record nothing
+                    return DecisionResult(case.case_id, case.status, standing, given, True)
             if decision == "refer":
                 stop = blocking(
                     self.store.holds_on(conn, platform, account_id), principal.unit, now
@@ -250,6 +277,58 @@ class CaseService:
             )
         return DecisionResult(case.case_id, status, decision_id, given)
 
+    def account_known(self, platform: str, account_id: str) -> bool:
+        """Whether iru holds the account: a profile, an assessment, a resurgence link, a
+        case, or (with an archive) a post of it."""
+        if self.store.account_known(platform, account_id):
+            return True
+        if self.archive is None or not self.archive.has_rows("posts"):
+            return False
+        with self.archive.query() as db:
+            found = db.execute(
+                "SELECT 1 FROM posts WHERE platform = ? AND account_id = ? LIMIT 1",
+                [platform, account_id],
+            ).fetchone()
+        return found is not None
+
+    def _standing(
+        self,
+        conn: Connection,
+        case: CaseRow,
+        principal: Principal,
+        decision: str,
+        *,
+        label: str | None,
+        now: datetime,
+    ) -> int | None:
+        """The id of the case's last decision when ``decision`` repeats it, else None.
+
+        A repeat: the same user made the same decision last, and the case is still in the
+        state that decision left it (a referral: pending approval, or referred once
+        approved); a hold still stands; a dismissal gave the same training label.
+        """
+        last = self.store.last_decision(conn, case.case_id)
+        if last is None or last["decision"] != decision or last["decided_by"] != principal.name:
+            return None
+        produced = {"referred", "pending_approval"} if decision == "refer" else set()
+        produced.add(_STATUS_OF[decision])
+        if case.status not in produced:
+            return None
+        if decision == "hold" and not any(
+            h.unit == principal.unit and h.active(now)
+            for h in self.store.holds_on(conn, case.platform, case.account_id)
+        ):
+            return None
+        if decision == "dismiss":
+            key = (
+                (labels.c.platform == case.platform)
+                & (labels.c.account_id == case.account_id)
+                & (labels.c.source == f"decision:{principal.unit}")
+            )
+            if conn.execute(select(labels.c.label).where(key)).scalar() != label:
+                return None
+        return int(last["decision_id"])
+
     def approve(
         self, principal: Principal, platform: str, account_id: str, now: datetime
     ) -> DecisionResult:
@@ -284,25 +363,54 @@ class CaseService:
         return DecisionResult(case.case_id, "referred", int(pending["decision_id"]), "supporter")
 
     def read_case(self, principal: Principal, case: CaseRow, now: datetime) -> dict[str, Any]:
-        """A case with its decisions; the read itself is audited."""
+        """A case with its decisions and its history, each read audited.
+
+        The history (the cases it resurged from) is checked case by case, as any read: a
+        predecessor the principal may not read is given as ``{"restricted": True}``, with
+        nothing of it, and the walk stops there (what lies beyond is the same unit's).
+        """
+        case = self.store.case_by_id(case.case_id, now) or case  # its restriction now
         authorize(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted))
-        self.audit.append(
-            principal.name,
-            principal.unit,
-            "case.read",
-            subject(case.platform, case.account_id),
-            at=now,
-        )
-        history = []
+        history: list[dict[str, Any]] = []
+        read = [case]
+        refused: CaseRow | None = None
         seen = {case.case_id}
         previous = case.predecessor_case_id
         while previous is not None and previous not in seen:  # the chain of resurgences
             seen.add(previous)
-            earlier = self.store.case_by_id(previous)
+            earlier = self.store.case_by_id(previous, now)
             if earlier is None:
                 break
+            if not allowed(
+                principal, Action.CASE_READ, CaseScope(earlier.unit, earlier.restricted)
+            ):
+                history.append({"restricted": True, "case": None, "decisions": []})
+                refused = earlier
+                break
             history.append({"case": earlier, "decisions": self.store.decisions_of(previous)})
+            read.append(earlier)
             previous = earlier.predecessor_case_id
+        with locked_transaction(self.database, AUDIT_CHAIN) as conn:
+            for shown in read:
+                self.audit.append_in(
+                    conn,
+                    principal.name,
+                    principal.unit,
+                    "case.read",
+                    subject(shown.platform, shown.account_id),
+                    after=None if shown is case else {"as_history_of": case.case_id},
+                    at=now,
+                )
+            if refused is not None:
+                self.audit.append_in(
+                    conn,
+                    principal.name,
+                    principal.unit,
+                    "case.read_refused",
+                    subject(case.platform, case.account_id),
+                    after={"history": "restricted"},
+                    at=now,
+                )
         return {
             "case": case,
             "decisions": self.store.decisions_of(case.case_id),
@@ -348,12 +456,14 @@ class CaseService:
         """Open a case on each new account linked to a referred or removed one, per unit.
 
         The new case names its predecessor's case, so the history (decisions, referrals,
-        evidence) travels with it; it is restricted when the predecessor's was. Returns
-        (predecessor case, new case) pairs; audited as ``case.reopen`` by ``system``.
+        evidence) travels with it; it is restricted while the predecessor's unit holds the
+        predecessor (the hold carries, see :mod:`iru.storage.cases`), and its history
+        shows another unit nothing of a restricted predecessor. Returns (predecessor
+        case, new case) pairs; audited as ``case.reopen`` by ``system``.
         """
         ended = ("referred", "removed", "restored")
         by_account: dict[tuple[str, str], list[CaseRow]] = {}
-        for case in self.store.cases():
+        for case in self.store.cases(now):
             by_account.setdefault((case.platform, case.account_id), []).append(case)
         opened: list[tuple[CaseRow, CaseRow]] = []
         for link in links:
@@ -373,7 +483,6 @@ class CaseService:
                         unit=old.unit,
                         user="system:resurgence",
                         now=now,
-                        restricted=old.restricted,
                         predecessor_case_id=old.case_id,
                     )
                     self.audit.append_in(
@@ -398,7 +507,7 @@ class CaseService:
         authorize(principal, Action.CASE_READ)
         found = [
             c
-            for c in self.store.cases()
+            for c in self.store.cases(now)
             if allowed(principal, Action.CASE_READ, CaseScope(c.unit, c.restricted))
         ]
         self.audit.append(
@@ -447,6 +556,7 @@ __all__ = [
     "CaseService",
     "DecisionResult",
     "Deconflicted",
+    "UnknownAccount",
     "UnknownUser",
     "subject",
     "training_label",

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, authorize
+from iru.cases.clocks import time_problem
 from iru.cases.connectors import (
     OPEN_STATUSES,
     PlatformEvent,
@@ -73,6 +74,10 @@ def _with_form_check(kind: str, event: PlatformEvent) -> str:
 
 class ReferralError(ValueError):
     """A referral that cannot be made or changed, with the reason."""
+
+
+class EventTimeError(ReferralError):
+    """A platform event whose time cannot be: no zone, before 2000 or in the future."""
 
 
 class ReferralService(ReferralTracking):
@@ -271,15 +276,12 @@ class ReferralService(ReferralTracking):
     # -- reading ---------------------------------------------------------------------------
 
     def visible(self, principal: Principal, row: ReferralRow) -> bool:
-        """Whether the principal may read this referral (its case's unit and restriction)."""
-        with self.database.engine.connect() as conn:
-            restricted = conn.execute(
-                cases.select()
-                .with_only_columns(cases.c.restricted)
-                .where(cases.c.case_id == row.case_id)
-            ).scalar()
+        """Whether the principal may read this referral (its case's unit and restriction,
+        a restriction its predecessors' holds carry included)."""
+        case = self.cases.case_by_id(row.case_id)
+        restricted = case is None or case.restricted
         try:
-            authorize(principal, Action.CASE_READ, CaseScope(row.unit, bool(restricted)))
+            authorize(principal, Action.CASE_READ, CaseScope(row.unit, restricted))
         except PermissionDenied:
             return False
         return True
@@ -316,7 +318,14 @@ class ReferralService(ReferralTracking):
         actor: str,
         now: datetime,
     ) -> bool:
-        """Apply one platform event; False when it was applied before (same seq) or is moot."""
+        """Apply one platform event; False when it was applied before (same seq) or is moot.
+
+        An event time outside :func:`iru.cases.clocks.time_problem`'s window (as seen at
+        ``now``) is refused with :class:`EventTimeError`, whoever sends it.
+        """
+        problem = time_problem(event.at, now, f"{event.status} at")
+        if problem is not None:
+            raise EventTimeError(f"{row.reference}: {problem}")
         with locked_transaction(self.database, AUDIT_CHAIN) as conn:
             current = self.store.get(row.reference, conn)
             assert current is not None
@@ -414,4 +423,19 @@ class ReferralService(ReferralTracking):
         return found
 
 
-__all__ = ["KINDS", "Deadline", "ReferralError", "ReferralService"]
+def open_referral(service: ReferralService, case_id: int) -> str | None:
+    """The reference of the case's referral that is queued or open, if there is one."""
+    for row in service.store.find(case_id=case_id):
+        if row.kind == "referral" and row.status in ("queued", *OPEN_STATUSES):
+            return row.reference
+    return None
+
+
+__all__ = [
+    "KINDS",
+    "Deadline",
+    "EventTimeError",
+    "ReferralError",
+    "ReferralService",
+    "open_referral",
+]

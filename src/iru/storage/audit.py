@@ -152,14 +152,22 @@ class AuditStore:
         return event
 
     def events(
-        self, since_seq: int = 0, subject: str | None = None, chunk: int = _CHUNK
+        self,
+        since_seq: int = 0,
+        subject: str | None = None,
+        chunk: int = _CHUNK,
+        *,
+        actions: tuple[str, ...] | None = None,
     ) -> Iterator[AuditEvent]:
-        """Events after ``since_seq`` in seq order, read ``chunk`` rows at a time."""
+        """Events after ``since_seq`` in seq order (only ``actions`` when given), read
+        ``chunk`` rows at a time."""
         last = since_seq
         while True:
             query = select(audit_log).where(audit_log.c.seq > last)
             if subject is not None:
                 query = query.where(audit_log.c.subject == subject)
+            if actions is not None:
+                query = query.where(audit_log.c.action.in_(actions))
             with self.database.engine.connect() as conn:
                 rows = conn.execute(query.order_by(audit_log.c.seq).limit(chunk)).all()
             for row in rows:

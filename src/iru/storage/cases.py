@@ -2,21 +2,37 @@
 
 Plain reads and writes; who may do what is decided in :mod:`iru.cases.access` and
 checked by the service (:mod:`iru.engine.cases`) before anything here is called.
+
+A case read from here carries its *effective* restriction: its own (a hold decision
+restricts the case for good) or one carried from its predecessors — while the unit of a
+predecessor case holds that predecessor's account (an active hold), every successor of
+that case is restricted too (:func:`iru.cases.holds.carries_restriction`), so a
+resurgent account's case never shows another unit what an investigation keeps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from iru.cases.access import Principal, Role
-from iru.cases.holds import Hold
+from iru.cases.holds import Hold, carries_restriction
 from iru.storage.audit import utc_from_db
 from iru.storage.database import Database
-from iru.storage.schema import cases, decisions, holds, units, users
+from iru.storage.schema import (
+    accounts,
+    assessments,
+    cases,
+    decisions,
+    holds,
+    resurgence_links,
+    units,
+    users,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +80,16 @@ def _hold(row: Any) -> Hold:
     )
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class CaseStore:
     """The case tables of one database."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime] = _now) -> None:
         self.database = database
+        self.clock = clock  # when no ``now`` is given: whether a carried hold is active
 
     # -- units and users -------------------------------------------------------------------
 
@@ -112,7 +133,14 @@ class CaseStore:
 
     # -- cases and decisions ---------------------------------------------------------------
 
-    def case(self, conn: Connection, platform: str, account_id: str, unit: str) -> CaseRow | None:
+    def case(
+        self,
+        conn: Connection,
+        platform: str,
+        account_id: str,
+        unit: str,
+        now: datetime | None = None,
+    ) -> CaseRow | None:
         row = conn.execute(
             select(cases).where(
                 (cases.c.platform == platform)
@@ -120,7 +148,7 @@ class CaseStore:
                 & (cases.c.unit == unit)
             )
         ).first()
-        return _case(row) if row is not None else None
+        return self._carried(conn, _case(row), now) if row is not None else None
 
     def open_case(
         self,
@@ -201,6 +229,15 @@ class CaseStore:
         ).first()
         return dict(row._mapping) if row is not None else None
 
+    def last_decision(self, conn: Connection, case_id: int) -> dict[str, Any] | None:
+        row = conn.execute(
+            select(decisions)
+            .where(decisions.c.case_id == case_id)
+            .order_by(decisions.c.decision_id.desc())
+            .limit(1)
+        ).first()
+        return dict(row._mapping) if row is not None else None
+
     def approve(self, conn: Connection, decision_id: int, user: str, now: datetime) -> None:
         conn.execute(
             decisions.update()
@@ -208,14 +245,70 @@ class CaseStore:
             .values(approved_by=user, approved_at=now)
         )
 
-    def case_by_id(self, case_id: int) -> CaseRow | None:
+    def case_by_id(self, case_id: int, now: datetime | None = None) -> CaseRow | None:
         with self.database.engine.connect() as conn:
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
-        return _case(row) if row is not None else None
+            return self._carried(conn, _case(row), now) if row is not None else None
 
-    def cases(self) -> list[CaseRow]:
+    def cases(self, now: datetime | None = None) -> list[CaseRow]:
+        """Every case, its restriction as it stands at ``now`` (see the module docstring)."""
         with self.database.engine.connect() as conn:
-            return [_case(r) for r in conn.execute(select(cases).order_by(cases.c.case_id))]
+            found = [_case(r) for r in conn.execute(select(cases).order_by(cases.c.case_id))]
+            if not any(c.predecessor_case_id is not None for c in found):
+                return found
+            held = self._held_accounts(conn, now)
+        by_id = {c.case_id: c for c in found}
+        return [
+            replace(c, restricted=True)
+            if not c.restricted and self._chain_held(c, by_id.get, held)
+            else c
+            for c in found
+        ]
+
+    # -- the restriction a hold carries to successors --------------------------------------
+
+    def _held_accounts(self, conn: Connection, now: datetime | None) -> set[tuple[str, str, str]]:
+        """(unit, platform, account_id) of every hold active at ``now``."""
+        when = now or self.clock()
+        return {
+            (h.unit, h.platform, h.account_id)
+            for h in (
+                _hold(r) for r in conn.execute(select(holds).where(holds.c.lifted_at.is_(None)))
+            )
+            if h.active(when)
+        }
+
+    @staticmethod
+    def _chain_held(
+        case: CaseRow,
+        lookup: Callable[[int], CaseRow | None],
+        held: set[tuple[str, str, str]],
+    ) -> bool:
+        """Whether a predecessor of ``case`` is held by its own unit (the hold carries)."""
+        chain: list[tuple[str, str, str]] = []
+        seen = {case.case_id}
+        previous = case.predecessor_case_id
+        while previous is not None and previous not in seen:
+            seen.add(previous)
+            earlier = lookup(previous)
+            if earlier is None:
+                break
+            chain.append((earlier.unit, earlier.platform, earlier.account_id))
+            previous = earlier.predecessor_case_id
+        return carries_restriction(chain, held)
+
+    def _carried(self, conn: Connection, case: CaseRow, now: datetime | None) -> CaseRow:
+        """``case`` with the restriction its predecessors' holds carry to it."""
+        if case.restricted or case.predecessor_case_id is None:
+            return case
+
+        def lookup(case_id: int) -> CaseRow | None:
+            row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+            return _case(row) if row is not None else None
+
+        if self._chain_held(case, lookup, self._held_accounts(conn, now)):
+            return replace(case, restricted=True)
+        return case
 
     def decisions_of(self, case_id: int) -> list[dict[str, Any]]:
         with self.database.engine.connect() as conn:
@@ -225,6 +318,20 @@ class CaseStore:
                 .order_by(decisions.c.decision_id)
             )
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    def account_known(self, platform: str, account_id: str) -> bool:
+        """Whether the database holds the account: a profile, an assessment, a resurgence
+        link or a case of any unit."""
+        with self.database.engine.connect() as conn:
+            for table in (accounts, assessments, resurgence_links, cases):
+                query = (
+                    select(table.c.platform)
+                    .where((table.c.platform == platform) & (table.c.account_id == account_id))
+                    .limit(1)
+                )
+                if conn.execute(query).first() is not None:
+                    return True
+        return False
 
     # -- holds -------------------------------------------------------------------------------
 

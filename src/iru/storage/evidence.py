@@ -3,7 +3,9 @@
 Bytes live under ``<root>/sha256/ab/cd/<digest>``, written to a temporary name and
 renamed, read-only, once per distinct content. Each capture appends a manifest entry
 and an ``evidence.capture`` audit event in one transaction; a purge appends a
-tombstone per removed item and an ``evidence.purge`` audit event. A file lock on
+tombstone per removed item and an ``evidence.purge`` audit event; :meth:`EvidenceStore.verify`
+checks the two against each other (a manifest cut short is found that way) and
+:meth:`EvidenceStore.anchor_problem` against an anchor kept elsewhere. A file lock on
 ``<root>/.lock`` keeps captures and purges from interleaving their file and table
 steps (a purge never deletes bytes a concurrent capture has just relied on).
 """
@@ -23,16 +25,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
 
-from iru.cases.audit import EVIDENCE_CAPTURE, EVIDENCE_PURGE
+from iru.cases.audit import EVIDENCE_CAPTURE, EVIDENCE_PURGE, AuditEvent
 from iru.cases.chain import GENESIS_HASH, ChainReport
 from iru.cases.evidence import (
+    CAPTURE,
+    PURGE,
     EvidenceReport,
     Holdings,
     ManifestEntry,
+    Recorded,
     blob_path,
     capture_entry,
     check_digest,
     content_address,
+    cross_check,
     purge_entry,
     verify_manifest,
 )
@@ -73,6 +79,19 @@ def _entry(row: Row[Any]) -> ManifestEntry:
         mime_type=row.mime_type,
         prev_hash=row.prev_hash,
         hash=row.hash,
+    )
+
+
+def _recorded(event: AuditEvent) -> Recorded:
+    """What an ``evidence.capture`` or ``evidence.purge`` audit event says of its entry."""
+    after = event.after or {}
+    seq = after.get("manifest_seq")
+    if event.action == EVIDENCE_PURGE:
+        digest = event.subject.removeprefix("sha256:")
+        return Recorded(event.seq, seq if isinstance(seq, int) else None, PURGE, digest, "")
+    digest = str(after.get("sha256", ""))
+    return Recorded(
+        event.seq, seq if isinstance(seq, int) else None, CAPTURE, digest, event.subject
     )
 
 
@@ -224,20 +243,50 @@ class EvidenceStore:
                 return
             last = rows[-1].seq
 
-    def _holdings_and_chain(self) -> tuple[Holdings, ChainReport]:
+    def _holdings_and_chain(self) -> tuple[Holdings, ChainReport, list[ManifestEntry]]:
         holdings = Holdings()
+        seen: list[ManifestEntry] = []
 
         def tap() -> Iterator[ManifestEntry]:
             for entry in self.entries():
                 holdings.observe(entry)
+                seen.append(entry)
                 yield entry
 
-        return holdings, verify_manifest(tap())
+        return holdings, verify_manifest(tap()), seen
+
+    def recorded(self) -> Iterator[Recorded]:
+        """The audit log's account of the manifest: one record per capture and purge."""
+        for event in self.audit.events(actions=(EVIDENCE_CAPTURE, EVIDENCE_PURGE)):
+            yield _recorded(event)
+
+    def anchor_problem(self, seq: int, digest: str) -> str | None:
+        """Why the manifest no longer holds the head an anchor recorded, or None.
+
+        ``seq``/``digest`` are the head seq and hash written by ``iru evidence anchor``;
+        a manifest cut short or rebuilt from some point on no longer has them.
+        """
+        if seq <= 0:
+            return None
+        found = next(iter(self.entries(since_seq=seq - 1, chunk=1)), None)
+        if found is None or found.seq != seq:
+            last = max((e.seq for e in self.entries()), default=0)
+            return (
+                f"evidence manifest cut short: the anchor names seq {seq}, "
+                f"the manifest ends at {last}"
+            )
+        if found.hash != digest:
+            return (
+                f"evidence manifest rewritten: seq {seq} has hash {found.hash[:12]}, "
+                f"the anchor recorded {digest[:12]}"
+            )
+        return None
 
     def verify(self) -> EvidenceReport:
-        """Check the manifest chain and every held item's bytes; purged items are
-        expected to be absent."""
-        holdings, chain = self._holdings_and_chain()
+        """Check the manifest chain, the manifest against the audit log's capture and
+        purge events, and every held item's bytes; purged items are expected absent."""
+        holdings, chain, seen = self._holdings_and_chain()
+        unrecorded = cross_check(seen, self.recorded())
         missing: list[str] = []
         altered: list[str] = []
         for digest in sorted(holdings.held):
@@ -247,13 +296,14 @@ class EvidenceStore:
             elif _file_digest(path) != digest:
                 altered.append(digest)
         return EvidenceReport(
-            ok=chain.ok and not missing and not altered,
+            ok=chain.ok and not unrecorded and not missing and not altered,
             entries=holdings.entries,
             missing=missing,
             altered=altered,
             chain=chain,
             held=len(holdings.held),
             purged=len(holdings.purged),
+            unrecorded=unrecorded,
         )
 
     def purge(

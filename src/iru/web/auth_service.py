@@ -7,7 +7,9 @@ The rules of docs/web.md, "Authentication", shared by the web workbench and the 
   a user sets their own, an admin anyone's; a new password ends the user's sessions;
 * five failed log-ins within 15 minutes lock the account for 15 minutes; a wrong
   password, an unknown name, a disabled or a locked user all get the same message
-  ("wrong name or password"), only the right password learns "locked until …";
+  ("wrong name or password"), the right password of a locked user too: a lock never
+  confirms a guess. Every attempt during a lock counts as a failure, so five more
+  within the window renew the lock for another 15 minutes from the last of them;
   an unknown name is checked against a dummy hash, so it takes as long as a known one;
 * a session is a random id of which only the SHA-256 is stored, with its CSRF token;
   it ends after ``session_hours``, after ``idle_minutes`` without a request, on log-out
@@ -180,16 +182,12 @@ class AuthService:
             log.info("log-in refused: unknown name")
             raise LoginRefused(WRONG)
         principal = creds.principal
-        locked = creds.locked_until is not None and creds.locked_until > when
-        if not principal.active or locked or creds.password_hash is None:
-            reason = "disabled" if not principal.active else "locked" if locked else "no password"
-            self._refused(principal, reason, when)
-            if right and locked and principal.active:
-                assert creds.locked_until is not None
-                raise LoginRefused(
-                    f"account locked until {creds.locked_until:%Y-%m-%d %H:%M} UTC "
-                    "after too many failed log-ins"
-                )
+        if not principal.active or creds.password_hash is None:
+            self._refused(principal, "disabled" if not principal.active else "no password", when)
+            raise LoginRefused(WRONG)
+        if creds.locked_until is not None and creds.locked_until > when:
+            # Right or wrong, the same answer, and it counts: a lock confirms no guess.
+            self._failed(principal, when, reason="locked")
             raise LoginRefused(WRONG)
         if not right:
             self._failed(principal, when)
@@ -198,7 +196,7 @@ class AuthService:
         return self._grant(creds, password, when, client)
 
     def _refused(self, principal: Principal, reason: str, when: datetime) -> None:
-        """A refusal that does not count towards a lock (the user is disabled or locked)."""
+        """A refusal that does not count towards a lock (the user is disabled)."""
         log.info("log-in refused for %s: %s", principal.name, reason)
         self.audit.append(
             principal.name,
@@ -209,19 +207,21 @@ class AuthService:
             at=when,
         )
 
-    def _failed(self, principal: Principal, when: datetime) -> None:
-        """A wrong password: count it, and lock at the fifth within the window."""
-        log.info("log-in refused for %s: wrong password", principal.name)
+    def _failed(self, principal: Principal, when: datetime, reason: str = "wrong password") -> None:
+        """A failed attempt (a wrong password, or any password during a lock): count it,
+        and lock — or renew the lock — at the fifth within the window."""
+        log.info("log-in refused for %s: %s", principal.name, reason)
         with locked_transaction(self.database, AUDIT_CHAIN) as conn:
             fresh = self.store.credentials(principal.name, conn)
             failures, first = (fresh.failed_logins, fresh.first_failed_at) if fresh else (0, None)
             if first is None or when - first >= FAILURE_WINDOW:
                 failures, first = 0, when
             failures += 1
-            self._audit_in(conn, principal, "users.login_failed", when, reason="wrong password")
-            locked_until = None
+            self._audit_in(conn, principal, "users.login_failed", when, reason=reason)
+            standing = fresh.locked_until if fresh is not None else None
+            locked_until = standing if standing is not None and standing > when else None
             if failures >= LOCK_AFTER:
-                locked_until = when + LOCK_FOR
+                locked_until = max(locked_until or when, when + LOCK_FOR)
                 log.warning("account %s locked after %d failed log-ins", principal.name, failures)
                 self._audit_in(
                     conn,
@@ -256,6 +256,8 @@ class AuthService:
             fresh = self.store.credentials(principal.name, conn)
             if fresh is None or not fresh.principal.active or fresh.password_hash is None:
                 raise LoginRefused(WRONG)  # disabled meanwhile: nothing is written
+            if fresh.locked_until is not None and fresh.locked_until > when:
+                raise LoginRefused(WRONG)  # locked meanwhile (by concurrent guesses)
             if rehash is not None:
                 self.store.set_password_hash(conn, principal.name, rehash)
             self.store.set_failures(

@@ -152,7 +152,7 @@ class Insights:
         now = self.views.clock()
         referrals = self.ws.referral_service()
         statuses: dict[str, int] = {}
-        for case in self.views.cases.store.cases():
+        for case in self.views.cases.store.cases(now):
             if allowed(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted)):
                 statuses[case.status] = statuses.get(case.status, 0) + 1
         closed = {"dismissed", "removed", "rejected"}
@@ -167,7 +167,7 @@ class Insights:
                 "remaining_seconds": int(d.clock.remaining.total_seconds())
                 if d.clock.remaining
                 else None,
-                "alert": d.alerts[-1].message if d.alerts else "",
+                "alert": d.clock.problem or (d.alerts[-1].message if d.alerts else ""),
             }
             for d in referrals.deadlines(principal, now, timedelta(minutes=15))
         ][:20]
@@ -224,7 +224,7 @@ class Insights:
 
     def case(self, principal: Principal, case_id: int) -> dict[str, Any]:
         store = self.views.cases.store
-        case = store.case_by_id(case_id)
+        case = store.case_by_id(case_id, self.views.clock())
         if case is None or not allowed(
             principal, Action.CASE_READ, CaseScope(case.unit, case.restricted)
         ):
@@ -248,7 +248,9 @@ class Insights:
             "case": _case(case),
             "decisions": _decisions(read["decisions"]),
             "history": [
-                {"case": _case(h["case"]), "decisions": _decisions(h["decisions"])}
+                {"restricted": True, "case": None, "decisions": []}
+                if h.get("restricted")
+                else {"case": _case(h["case"]), "decisions": _decisions(h["decisions"])}
                 for h in read["history"]
             ],
             "referrals": [
@@ -275,16 +277,17 @@ class Insights:
             raise PermissionDenied(str(exc)) from exc
         deadline = None
         if row.received_at is not None:
-            clock = service.clock(row)
-            from iru.cases.clocks import alerts, state
+            from iru.cases.clocks import alerts
 
-            st = state(clock, now)
+            st = service.clock_state(row, now)  # "invalid" when a stored time is impossible
             deadline = {
                 "status": st.status,
                 "due_at": _iso(st.due_at),
                 "remaining_seconds": int(st.remaining.total_seconds()) if st.remaining else None,
                 "overdue_seconds": int(st.overdue_by.total_seconds()) if st.overdue_by else None,
-                "alerts": [a.message for a in alerts(clock, now)],
+                "alerts": [st.problem]
+                if st.problem
+                else [a.message for a in alerts(service.clock(row), now)],
             }
         package = json.loads(row.package_json) if row.package_json else {}
         evidence = [

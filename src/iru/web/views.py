@@ -57,7 +57,10 @@ class Views:
         self.ws = ws
         self.index = index
         self.clock = clock
-        self.cases = CaseService(ws.database, four_eyes=ws.settings["four_eyes"])
+        self.cases = CaseService(
+            ws.database, four_eyes=ws.settings["four_eyes"], archive=ws.archive
+        )
+        self.cases.store.clock = clock  # a hold carried to successors ends by this clock
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Any, float, Any]] = {}
         self._flights: dict[str, threading.Lock] = {}
