@@ -9,6 +9,12 @@ the unit sets itself a response target (24 hours unless configured).
 A :class:`Clock` is an immutable record of its events; each event method returns a new clock
 and refuses an event that cannot happen next (a :class:`ValueError` naming it). Every function
 takes the moment of evaluation, ``now``, explicitly: nothing here reads the wall clock.
+
+Any zoned time is safe here, however far off (arithmetic near the ends of the calendar
+saturates rather than overflowing). Whether a time is plausible for a platform event —
+zoned, not before :data:`EARLIEST_EVENT`, at most :data:`FUTURE_SLACK` after it was
+recorded — is :func:`time_problem`'s question; a clock holding an implausible time is
+shown as :func:`invalid`, never computed on.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from iru.cases.tco_forms import (
 
 __all__ = [
     "DEFAULT_TARGETS",
+    "EARLIEST_EVENT",
     "FIRST_ORDER_NOTICE",
+    "FUTURE_SLACK",
     "Alert",
     "Clock",
     "ClockEvent",
@@ -41,9 +49,11 @@ __all__ = [
     "due_at",
     "extend_non_disclosure",
     "first_order_notice_ok",
+    "invalid",
     "non_disclosure_state",
     "referral_clock",
     "state",
+    "time_problem",
 ]
 
 ClockKind = Literal["removal_order", "referral"]
@@ -56,7 +66,7 @@ EventKind = Literal[
     "complied",
     "rejected",
 ]
-ClockStatus = Literal["not_started", "running", "paused", "met", "breached", "closed"]
+ClockStatus = Literal["not_started", "running", "paused", "met", "breached", "closed", "invalid"]
 
 DEFAULT_TARGETS: dict[str, timedelta] = {
     "removal_order": timedelta(hours=1),  # Art. 3(3)
@@ -64,6 +74,12 @@ DEFAULT_TARGETS: dict[str, timedelta] = {
 }
 # Art. 3(2): a provider's first order needs procedures and deadlines 12 hours ahead.
 FIRST_ORDER_NOTICE = timedelta(hours=12)
+# The window a platform event's time must fall in: nothing iru tracks predates 2000, and
+# an answer is not dated more than a day after the moment it reaches iru (clock skew).
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_FIRST = datetime.min.replace(tzinfo=UTC)
 
 _LABEL = {"removal_order": "removal order", "referral": "referral"}
 _STARTS = frozenset({"received", "clarification_received", "force_majeure_ceased"})
@@ -163,6 +179,7 @@ class ClockState(msgspec.Struct, frozen=True, kw_only=True):
     overdue_by: timedelta | None
     paused_for: timedelta
     closed_at: datetime | None = None
+    problem: str | None = None  # why the clock is "invalid": a stored time it cannot use
 
 
 class Alert(msgspec.Struct, frozen=True, kw_only=True):
@@ -192,6 +209,44 @@ class _Replay(NamedTuple):
 
 def _when(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _plus(moment: datetime, span: timedelta) -> datetime:
+    """``moment + span``, held at the calendar's ends instead of overflowing."""
+    try:
+        return moment + span
+    except OverflowError:
+        return _LATEST if span > timedelta(0) else _FIRST
+
+
+def time_problem(at: datetime, recorded_at: datetime, what: str = "time") -> str | None:
+    """Why ``at`` cannot be the time of a platform event recorded at ``recorded_at``.
+
+    None when it can: it has a time zone, is not before :data:`EARLIEST_EVENT` and not
+    more than :data:`FUTURE_SLACK` after ``recorded_at``. The message names the value and
+    the window, for a 422 answer or an "invalid" clock.
+    """
+    if at.utcoffset() is None:
+        return f"{what}: {at.isoformat()} has no time zone; give one, e.g. 2024-05-01T12:00:00Z"
+    latest = _plus(recorded_at, FUTURE_SLACK)
+    if not EARLIEST_EVENT <= at <= latest:
+        return (
+            f"{what}: {_when(at)} is outside the possible window, "
+            f"{_when(EARLIEST_EVENT)} to {_when(latest)}"
+        )
+    return None
+
+
+def invalid(problem: str) -> ClockState:
+    """The state of a clock that cannot be computed: it holds an impossible stored time."""
+    return ClockState(
+        status="invalid",
+        due_at=None,
+        remaining=None,
+        overdue_by=None,
+        paused_for=timedelta(0),
+        problem=problem,
+    )
 
 
 def _refusal(event: ClockEvent, phase: str, closed: ClockEvent | None, runs: list[_Run]) -> str:
@@ -232,7 +287,7 @@ def _replay(clock: Clock, until: datetime | None = None) -> _Replay:
         if phase == "running":
             runs[-1] = runs[-1]._replace(end=event.at)
         if event.kind in _STARTS:
-            runs.append(_Run(event.at, event.at + clock.limit, None))
+            runs.append(_Run(event.at, _plus(event.at, clock.limit), None))
             phase = "running"
         elif event.kind in _PAUSES:
             pauses.append((event.at, None))
@@ -305,7 +360,7 @@ def alerts(
     label = _LABEL[clock.kind]
     raised: list[Alert] = []
     for run in _replay(clock, until=now).runs:
-        warn_at = max(run.start, run.due - warn_before)
+        warn_at = max(run.start, _plus(run.due, -warn_before))
         if warn_at <= now and (run.end is None or run.end > warn_at):
             left = _span(run.due - warn_at)
             message = f"{label}: {left} left, due {_when(run.due)}"

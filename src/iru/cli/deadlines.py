@@ -44,7 +44,9 @@ def _span(value: timedelta | None) -> str:
 
 @click.command("deadlines")
 @click.option("--at", "at", help="Evaluate at this time (ISO 8601 with zone) [default: now].")
-@click.option("--warn-minutes", type=click.IntRange(min=0), default=15, show_default=True)
+@click.option(
+    "--warn-minutes", type=click.IntRange(min=0, max=7 * 24 * 60), default=15, show_default=True
+)
 @click.option("--all", "include_closed", is_flag=True, help="Include met and closed clocks.")
 @click.option("--fail-on-breach", is_flag=True, help="Exit 3 when any deadline is breached.")
 @click.option(
@@ -84,7 +86,7 @@ def deadlines(  # noqa: PLR0917 - one parameter per click option
             "remaining": _span(d.clock.remaining),
             "overdue_by": _span(d.clock.overdue_by),
             "paused_for": _span(d.clock.paused_for) if d.clock.paused_for else "",
-            "alert": d.alerts[-1].message if d.alerts else "",
+            "alert": d.clock.problem or (d.alerts[-1].message if d.alerts else ""),
         }
         for d in found
     ]

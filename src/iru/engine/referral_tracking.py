@@ -2,7 +2,10 @@
 
 Mixed into :class:`~iru.engine.referrals.ReferralService`. A referral's clock is rebuilt
 from its stored events each time (:mod:`iru.cases.clocks` is a pure state machine), so
-``iru deadlines`` and the metrics always agree with the status history.
+``iru deadlines`` and the metrics always agree with the status history. A stored time
+that cannot be a platform event's (:func:`iru.cases.clocks.time_problem`: year 9999, say)
+makes that referral's clock "invalid" with the reason, and is left out of the metrics;
+nothing stored can make a page or report fail.
 """
 
 from __future__ import annotations
@@ -13,7 +16,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from iru.cases.access import Principal
-from iru.cases.clocks import Alert, Clock, ClockKind, ClockState, alerts, state
+from iru.cases.clocks import (
+    Alert,
+    Clock,
+    ClockKind,
+    ClockState,
+    alerts,
+    invalid,
+    state,
+    time_problem,
+)
 from iru.cases.connectors import CLOCK_EVENT, PlatformEvent
 from iru.storage.referrals import ReferralRow, ReferralStore
 
@@ -71,6 +83,8 @@ class ReferralTracking:
             span = activity.get((row.platform, row.account_id))
             if span is None or row.closed_at is None or span[1] <= row.closed_at:
                 continue
+            if time_problem(span[1], now, "post time") is not None:
+                continue  # a post dated in the future is no sign of a comeback
             event = PlatformEvent(
                 seq=0,
                 status="restored",
@@ -98,9 +112,12 @@ class ReferralTracking:
             for row in rows:
                 events = self.store.events(row.referral_id)
                 removed = next((e.at for e in events if e.status == "removed"), None)
+                clock_state = self.clock_state(row, now)
+                if clock_state.status == "invalid":
+                    continue  # its times are impossible: no figure can come of them
                 if removed is not None and row.received_at is not None:
                     hours.append((removed - row.received_at).total_seconds() / 3600)
-                if row.received_at is not None and state(self.clock(row), now).status == "breached":
+                if row.received_at is not None and clock_state.status == "breached":
                     breaches += 1
             decided = counts["removed"] + counts["rejected"] + counts["restored"]
             hours.sort()
@@ -144,6 +161,28 @@ class ReferralTracking:
                 continue  # e.g. a removal after a rejection: the clock had closed
         return clock
 
+    def time_problem(self, row: ReferralRow) -> str | None:
+        """Why the referral's stored times cannot be used (None: they can).
+
+        Each event's time must be a possible one for when it was recorded, and so must the
+        referral's receipt and closing times for when the referral last changed.
+        """
+        for event in self.store.events(row.referral_id):
+            problem = time_problem(event.at, event.recorded_at, f"{event.status} event")
+            if problem is not None:
+                return f"{row.reference}: {problem}"
+        for name, value in (("received_at", row.received_at), ("closed_at", row.closed_at)):
+            if value is not None:
+                problem = time_problem(value, row.updated_at, name)
+                if problem is not None:
+                    return f"{row.reference}: {problem}"
+        return None
+
+    def clock_state(self, row: ReferralRow, now: datetime) -> ClockState:
+        """Where the referral's clock stands at ``now``; "invalid" when a stored time is."""
+        problem = self.time_problem(row)
+        return invalid(problem) if problem is not None else state(self.clock(row), now)
+
     def deadlines(
         self,
         principal: Principal,
@@ -157,12 +196,12 @@ class ReferralTracking:
         for row in self.listing(principal):
             if row.received_at is None:
                 continue
-            clock = self.clock(row)
-            clock_state = state(clock, now)
+            clock_state = self.clock_state(row, now)
             if not include_closed and clock_state.status in ("met", "closed"):
                 continue
-            out.append(Deadline(row, clock_state, tuple(alerts(clock, now, warn_before))))
-        order = {"breached": 0, "running": 1, "paused": 2}
+            raised = () if clock_state.problem else tuple(alerts(self.clock(row), now, warn_before))
+            out.append(Deadline(row, clock_state, raised))
+        order = {"breached": 0, "invalid": 1, "running": 2, "paused": 3}
         return sorted(
             out,
             key=lambda d: (

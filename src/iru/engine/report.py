@@ -7,7 +7,7 @@ not even in totals; the report says so. Evidence figures are the principal's uni
 
 Referrals come with their stored events (Annex III grounds from the platform's form),
 their deadline clock's state at report time (:meth:`ReferralService.clock` and
-:func:`iru.cases.clocks.state`), the case and the refer decision behind them, the
+:meth:`ReferralService.clock_state`), the case and the refer decision behind them, the
 account's language and its first post in the archive. The impact report adds the
 archive's per-day propaganda exposures to the at-risk audience (the reach model's
 ``E(x)``) and the reach the removals cut (:func:`iru.network.reach.reach_removed`).
@@ -25,7 +25,6 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
-from iru.cases.clocks import state
 from iru.engine.network import ReachReader
 from iru.engine.referrals import ReferralService
 from iru.measure.report import (
@@ -226,7 +225,8 @@ def load(ws: WorkspaceView, principal: Principal, now: datetime) -> Records:
         reasons, cross_border, package_language = _order_facts(row)
         before = [t for t in decided.get(row.case_id, ()) if t <= row.created_at]
         marks = [t for t in (case.opened_at, detected.get(key)) if t is not None]
-        clock = state(service.clock(row), now).status if row.received_at else None
+        clock = service.clock_state(row, now).status if row.received_at else None
+        usable = clock != "invalid"  # an impossible stored time: no duration comes of it
         records.append(
             ReferralRecord(
                 reference=row.reference,
@@ -237,10 +237,10 @@ def load(ws: WorkspaceView, principal: Principal, now: datetime) -> Records:
                 status=row.status,
                 created_at=row.created_at,
                 sent_at=row.sent_at,
-                received_at=row.received_at,
+                received_at=row.received_at if usable else None,
                 events=tuple(
                     EventRecord(status, at, _form_grounds(form))
-                    for status, at, form in events.get(row.referral_id, ())
+                    for status, at, form in (events.get(row.referral_id, ()) if usable else ())
                 ),
                 clock_status=clock,
                 order_reasons=reasons,

@@ -281,6 +281,7 @@ def order_compliance(rows: Sequence[ReferralRecord]) -> dict[str, Any]:
         "pending": states["running"] + states["paused"],
         "not_executed": states["closed"],  # rejected: the order was not executed
         "not_received": states["not_received"] + states["not_started"],
+        "invalid_times": states["invalid"],  # a stored time is impossible: see iru deadlines
         "compliance_rate": rate(met, met + breached),
         "cross_border": sum(r.cross_border for r in orders),
         "reasons": dict(sorted(Counter(g for r in orders for g in r.order_reasons).items())),

@@ -125,6 +125,7 @@ def _orders(f: dict[str, Any]) -> Section:
         "pending": orders["pending"],
         "not executed": orders["not_executed"],
         "not received": orders["not_received"],
+        "invalid times": orders.get("invalid_times", 0),
     }
     complied = orders["within_the_hour"] + orders["beyond_the_hour"]
     return Section(

@@ -9,17 +9,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from iru.cases.access import Principal
 from iru.web.insights import Insights
+from iru.web.params import MAX_HOLD_DAYS, DatabaseId, PageNumber, WarnMinutes
 from iru.web.views import Views
 
 
 class DecisionIn(BaseModel):
     decision: Literal["refer", "dismiss", "monitor", "hold", "approve"]
     reason: str = Field(default="", description="Why; required for every decision but approve.")
-    hold_days: int = Field(default=30, ge=1, le=180)
+    hold_days: int = Field(default=30, ge=1, le=MAX_HOLD_DAYS)
     label: Literal["not_supporter", "counter_speech"] | None = Field(
         default=None,
         description="With dismiss only: the training label it gives (default not_supporter); "
@@ -32,17 +33,41 @@ class StatusIn(BaseModel):
         "received", "clarification", "clarification_received", "removed", "rejected", "restored"
     ]
     detail: str = ""
-    at: datetime | None = None
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="When the platform answered: ISO 8601 with a time zone, from 2000-01-01 "
+        "to a day after now (default: now).",
+    )
 
 
 class WhatIfIn(BaseModel):
     accounts: list[str] = Field(description="Accounts as PLATFORM:ACCOUNT_ID.")
 
 
+class ErrorOut(BaseModel):
+    """A refusal: ``error`` (or FastAPI's ``detail``) says why."""
+
+    error: str | None = None
+    detail: Any = None
+
+
+# Every route may refuse: documented, so clients (and schemathesis) know the answers.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": why}
+    for status, why in (
+        (400, "the request cannot be carried out (a decision without its reason, say)"),
+        (401, "no valid API token or session"),
+        (403, "the role may not do this, or the CSRF token is missing"),
+        (404, "no such account, case or referral"),
+        (409, "refused by the case or referral workflow"),
+    )
+}
+
+
 def api_router(
     views: Views, insights: Insights, api_principal: Any, csrf_protect: Any, act: Any
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["iru"])
+    router = APIRouter(prefix="/api/v1", tags=["iru"], responses=ERROR_RESPONSES)
     User = Annotated[Principal, Depends(api_principal)]
 
     @router.get("/queue")
@@ -52,7 +77,7 @@ def api_router(
         language: str = "",
         sort: str = "priority",
         dir: str = "desc",
-        page: int = 1,
+        page: PageNumber = 1,
     ) -> dict[str, Any]:
         return views.queue(
             user, platform=platform, language=language, sort=sort, order=dir, page=page
@@ -88,7 +113,7 @@ def api_router(
         return {**data, "community": community, "bridges": bridges}
 
     @router.get("/cases/{case_id}")
-    def case(user: User, case_id: int) -> dict[str, Any]:
+    def case(user: User, case_id: DatabaseId) -> dict[str, Any]:
         return insights.case(user, case_id)
 
     @router.get("/referrals")
@@ -122,7 +147,7 @@ def api_router(
         return {"reference": row.reference, "status": row.status}
 
     @router.get("/deadlines")
-    def deadlines(user: User, warn_minutes: int = 15) -> list[dict[str, Any]]:
+    def deadlines(user: User, warn_minutes: WarnMinutes = 15) -> list[dict[str, Any]]:
         found = views.ws.referral_service().deadlines(
             user, views.clock(), timedelta(minutes=warn_minutes)
         )
@@ -151,7 +176,9 @@ def api_router(
         return insights.whatif(user, chosen)  # type: ignore[arg-type]
 
     @router.get("/audit")
-    def audit(user: User, page: int = 1, subject: str = "", action: str = "") -> dict[str, Any]:
+    def audit(
+        user: User, page: PageNumber = 1, subject: str = "", action: str = ""
+    ) -> dict[str, Any]:
         return insights.audit(user, page=page, subject=subject, action=action)
 
     return router

@@ -9,12 +9,14 @@ set — the dispatcher thread that delivers referrals and reads the platforms' a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -23,16 +25,19 @@ from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.engine.account_index import AccountIndex
 from iru.engine.dispatcher import Dispatcher
-from iru.engine.referrals import ReferralError
+from iru.engine.referrals import EventTimeError, ReferralError
 from iru.web.api import api_router
 from iru.web.auth_service import AuthService
 from iru.web.callbacks import callback_router
-from iru.web.counter_page import counter_router
+from iru.web.counter_page import counter_background, counter_router
+from iru.web.guards import has_nul, route_of, validation_message
+from iru.web.inline_csp import api_docs_router
 from iru.web.insights import Insights
 from iru.web.pages import act, pages_router
 from iru.web.security import WebAuth, web_secret
 from iru.web.views import Views, now_utc, path_segment
 
+LOG = logging.getLogger("iru.web")
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -68,6 +73,7 @@ def create_app(
     )
     interval = ws.settings["dispatch_seconds"] if dispatch_seconds is None else dispatch_seconds
     dispatcher = Dispatcher(ws, interval) if interval else None
+    counter = counter_background(ws)  # computed off the request path, per data version
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -78,12 +84,13 @@ def create_app(
         finally:
             if dispatcher is not None:
                 dispatcher.stop()
+            counter.close()
             index.close()
 
     app = FastAPI(
         title="iru workbench",
         version="1",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the vendored Swagger UI, not FastAPI's CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
@@ -92,11 +99,17 @@ def create_app(
     app.state.insights = insights
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     auth.install(app)
-    app.include_router(auth.router)
+    # The OpenAPI document describes the JSON API only: pages answer HTML.
+    app.include_router(auth.router, include_in_schema=False)
+    app.include_router(api_docs_router("/api/openapi.json", "iru workbench"))
     app.include_router(
-        pages_router(views, insights, templates, auth.page_principal, auth.csrf_protect)
+        pages_router(views, insights, templates, auth.page_principal, auth.csrf_protect),
+        include_in_schema=False,
     )
-    app.include_router(counter_router(views, templates, auth.page_principal))
+    app.state.counter = counter
+    app.include_router(
+        counter_router(views, templates, auth.page_principal, counter), include_in_schema=False
+    )
     app.include_router(
         api_router(
             views,
@@ -148,11 +161,31 @@ def create_app(
     async def conflict(request: Request, exc: ReferralError) -> Response:
         return problem(request, 409, str(exc))
 
+    @app.exception_handler(EventTimeError)
+    async def impossible_time(request: Request, exc: EventTimeError) -> Response:
+        return problem(request, 422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        message, problems = validation_message(exc.errors())
+        if wants_json(request):  # "detail" as FastAPI's schema for 422 declares it
+            return JSONResponse({"error": message, "detail": problems}, status_code=422)
+        return problem(request, 422, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # The last line: logged with the route's pattern (no ids), answered without detail.
+        LOG.error("unhandled %s on %s %s", type(exc).__name__, request.method, route_of(request))
+        return problem(request, 500, "internal error; it has been logged")
+
     @app.middleware("http")
     async def headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        if await has_nul(request):  # no database column holds one; refused before any work
+            response = problem(request, 400, "the request holds a NUL character")
+        else:
+            response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -166,11 +199,19 @@ def create_app(
     return app
 
 
-def warm(app: FastAPI) -> None:
-    """Build the account index, the queue and the network before the first visitor waits."""
+#: How often a serving process checks whether the counter analysis's data changed.
+COUNTER_WATCH_SECONDS = 30.0
+
+
+def warm(app: FastAPI, *, counter: bool = True) -> None:
+    """Build the account index, the queue and the network before the first visitor waits;
+    with ``counter``, start computing the counter analysis in the background and recompute
+    it whenever its data changes (checked every ``COUNTER_WATCH_SECONDS``)."""
     from iru.cases.access import Principal, Role
 
     views = app.state.views
+    if counter:
+        app.state.counter.watch(COUNTER_WATCH_SECONDS)
     cursor = views.index.connection()
     cursor.close()
     views.candidates()

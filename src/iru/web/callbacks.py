@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from iru.engine.connectors.http import event_from_json
-from iru.engine.referrals import ReferralError, ReferralService
+from iru.engine.referrals import EventTimeError, ReferralError, ReferralService
 
 SIGNATURE_HEADER = "X-Iru-Signature"
 
@@ -44,14 +44,15 @@ def callback_router(
     @router.post("/callbacks/{platform}", status_code=204)
     async def receive(platform: str, request: Request) -> Response:
         body = await request.body()
-        given = request.headers.get(SIGNATURE_HEADER, "")
-        if not hmac.compare_digest(given, signature(secret, body)):
+        # Compared as bytes: a header with non-ASCII characters is just a wrong signature.
+        given = request.headers.get(SIGNATURE_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, signature(secret, body).encode()):
             return _error(401, "missing or wrong signature")
         try:
             data = json.loads(body)
             ticket = str(data["ticket"])
             event = event_from_json(data["event"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             return _error(400, f"not a callback: {exc}")
         row = service.store.by_ticket(platform, ticket)
         if row is None or (data.get("reference") not in (None, row.reference)):
@@ -60,6 +61,8 @@ def callback_router(
             service.apply_event(
                 row, event, source="callback", actor=f"platform:{platform}", now=clock()
             )
+        except EventTimeError as exc:
+            return _error(422, str(exc))
         except ReferralError as exc:
             return _error(409, str(exc))
         return Response(status_code=204)

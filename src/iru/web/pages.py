@@ -15,10 +15,13 @@ from fastapi.templating import Jinja2Templates
 
 from iru.cases.access import PermissionDenied, Principal
 from iru.cases.holds import HoldError
-from iru.engine.cases import Deconflicted, training_label
-from iru.engine.referrals import ReferralError
+from iru.engine.cases import Deconflicted, UnknownAccount, training_label
+from iru.engine.media import file_in
+from iru.engine.referrals import ReferralError, open_referral
 from iru.engine.targets import TargetNotFound
+from iru.web.inline_csp import package_csp
 from iru.web.insights import Insights
+from iru.web.params import DatabaseId, HoldDays, PageNumber
 from iru.web.views import Views, path_segment
 
 DECISION_BUTTONS = ("refer", "dismiss", "monitor", "hold", "approve")
@@ -70,7 +73,7 @@ def pages_router(
         language: str = "",
         sort: str = "priority",
         dir: str = "desc",
-        page: int = 1,
+        page: PageNumber = 1,
     ) -> HTMLResponse:
         """The queue page; its rows alone for htmx and for ``/queue/rows``."""
         data = views.queue(
@@ -110,7 +113,7 @@ def pages_router(
         account_id: str,
         decision: Annotated[str, Form()],
         reason: Annotated[str, Form()] = "",
-        hold_days: Annotated[int, Form()] = 30,
+        hold_days: Annotated[HoldDays, Form()] = 30,
         counter_speech: Annotated[bool, Form()] = False,
     ) -> Response:
         message, error = act(
@@ -140,7 +143,7 @@ def pages_router(
         return render(request, "account.html", user, "queue", f"Account {title}", **context)
 
     @router.get("/cases/{case_id}")
-    def case(request: Request, user: User, case_id: int) -> HTMLResponse:
+    def case(request: Request, user: User, case_id: DatabaseId) -> HTMLResponse:
         return render(
             request, "case.html", user, "", f"Case {case_id}", **insights.case(user, case_id)
         )
@@ -156,7 +159,9 @@ def pages_router(
         if not data["html_sha256"]:
             raise LookupError(f"{reference} has no package yet")
         page = views.ws.evidence_store().get(data["html_sha256"]).decode()
-        return HTMLResponse(page)
+        # Stored as one self-contained file (its hash is its address): its inline style is
+        # allowed by hash, and no script at all.
+        return HTMLResponse(page, headers={"Content-Security-Policy": package_csp(page)})
 
     @router.post("/referrals/{reference}/status", dependencies=[Depends(csrf_protect)])
     def referral_status(
@@ -209,7 +214,7 @@ def pages_router(
 
     @router.get("/audit")
     def audit(
-        request: Request, user: User, page: int = 1, subject: str = "", action: str = ""
+        request: Request, user: User, page: PageNumber = 1, subject: str = "", action: str = ""
     ) -> HTMLResponse:
         data = insights.audit(user, page=page, subject=subject, action=action)
         return render(request, "audit.html", user, "audit", "Audit log", **data)
@@ -219,9 +224,8 @@ def pages_router(
         """The unit's copy of a media item (only files under the media folder)."""
         from fastapi.responses import FileResponse
 
-        root = views.ws.media_dir.resolve()
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        target = file_in(views.ws.media_dir, path)
+        if target is None:  # the same answer for a missing file as for one outside
             raise LookupError("no such media file")
         return FileResponse(target, headers={"Cache-Control": "private, max-age=3600"})
 
@@ -269,12 +273,19 @@ def act(  # noqa: PLR0917 - a decision's fields
             )
     except Deconflicted as exc:
         return None, f"refused: {exc}"
-    except (PermissionDenied, HoldError, LookupError, ValueError) as exc:
+    except (PermissionDenied, UnknownAccount):
+        raise  # 403 / 404 through the app's error handlers (docs/web.md)
+    except (HoldError, LookupError, ValueError) as exc:
         return None, str(exc)
     message = f"case {result.case_id}: {result.status}"
     if result.label is not None:
         message += f"; training label {result.label}"
+    if result.repeated:
+        message += " (this decision stands already: nothing recorded again)"
     if result.status == "referred":
+        queued = open_referral(views.ws.referral_service(), result.case_id)
+        if result.repeated and queued is not None:  # a retry after the package was built
+            return f"{message}; referral {queued} queued already", None
         try:
             row = views.ws.referral_service().create(
                 user, platform, account_id, now=now, connector=views.ws.connector_name()

@@ -20,6 +20,8 @@ import httpx
 
 from iru.cases.connectors import DeliveryError, Outgoing, PlatformEvent, Receipt
 
+MAX_SEQ = 2**63 - 1  # a platform event's number, as the database holds it
+
 
 def _time(value: Any, what: str) -> datetime:
     try:
@@ -61,8 +63,10 @@ def event_from_json(data: Any) -> PlatformEvent:
         seq = int(data["seq"])
         status = str(data["status"])
         at = _time(data["at"], "event.at")
-    except (KeyError, TypeError, ValueError, DeliveryError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, DeliveryError) as exc:
         raise ValueError(f"malformed event: {exc}") from exc
+    if not 0 <= seq <= MAX_SEQ:
+        raise ValueError(f"malformed event: seq {seq} is not between 0 and {MAX_SEQ}")
     form = data.get("form")
     return PlatformEvent(
         seq=seq,
