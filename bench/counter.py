@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import shutil
 import tempfile
 import time
@@ -51,6 +50,7 @@ from iru.config import load_settings
 from iru.counter.narratives import NarrativeReport
 from iru.counter.share import ShareReport, Takedown, share_of_voice
 from iru.counter.voices import Voice
+from iru.domain.jsonsafe import dumps
 from iru.engine.counter import CounterAnalysis
 from iru.sim import filler, framing
 from iru.sim.config import SUPPORTER_ROLES, Role, WorldConfig
@@ -449,7 +449,7 @@ def main() -> None:
         "seeds": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.out.write_text(dumps(payload, indent=2) + "\n", encoding="utf-8")
     _print(results)
     print(f"written to {args.out}")
 

@@ -41,6 +41,7 @@ from iru.app import Workspace
 from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
+from iru.domain.jsonsafe import dumps
 from iru.sim.config import WorldConfig
 from iru.sim.output import WorldWriter, ground_truth_csv
 from iru.sim.world import World
@@ -216,7 +217,9 @@ def main() -> None:
         "features": features,
         "worlds": results,
     }
-    args.out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    args.out.write_text(
+        dumps(payload, indent=2, ensure_ascii=True, default=str) + "\n", encoding="utf-8"
+    )
     _print(results, args)
 
 

@@ -36,7 +36,6 @@ ringleaders return. docs/experiment.md shows why, with the figures.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -49,6 +48,7 @@ from rich.console import Console
 from rich.table import Table
 
 from iru.cli.experiment import open_lab_workspace
+from iru.domain.jsonsafe import dumps
 from iru.engine.experiment import ExperimentConfig, run_experiment, seeds_from, strategies_from
 from iru.engine.experiment_output import result_payload, write_results
 from iru.measure.experiment import Policy
@@ -115,7 +115,7 @@ def main() -> None:
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    args.out.write_text(dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
     _print(console, data, config)
     console.print(f"written to {args.out}")
 

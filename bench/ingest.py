@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import platform
 import pstats
 import resource
@@ -28,6 +27,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from iru.app import Workspace
 from iru.config import load_settings
+from iru.domain.jsonsafe import dumps
 from twarc_fixture import write_twarc_file
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -136,7 +136,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(dumps(result, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
 
     table = Table(title=f"iru ingest: {posts:,} posts, {size_mb:,.0f} MB twarc2")
     table.add_column("figure")

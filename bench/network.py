@@ -20,7 +20,6 @@ printed and written to bench/results/network.json, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -33,6 +32,7 @@ from rich.table import Table
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from iru.domain.jsonsafe import dumps
 from iru.network import _jit
 from iru.network.dismantle import (
     DEFAULT_STRATEGY,
@@ -266,7 +266,7 @@ def main() -> None:
         result["target_check"] = target_check(graphs[0]["strategies"])
         console.print(result["target_check"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(dumps(result, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
     console.print(
         f"kernels: {'numba' if _jit.NUMBA else 'pure Python'}, warm-up {warm:.1f} s; "
         f"written to {args.out}"

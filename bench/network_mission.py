@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import resource
 import shutil
 import tempfile
@@ -32,6 +31,7 @@ from iru.cli.common import IruError
 from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
+from iru.domain.jsonsafe import dumps
 from iru.engine.network import ReachReader
 from iru.network.reach import reach_removed, total_reach
 from iru.network.strategies import STRATEGIES, rank
@@ -148,7 +148,7 @@ def main() -> None:
     payload = {"benchmark": "network-mission", "scale": args.scale, "days": args.days}
     payload["seeds"] = results
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(dumps(payload, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
     table = Table(title=f"true at-risk reach removed, scale {args.scale:g}, {args.days} days")
     table.add_column("seed")
     table.add_column("strategy")

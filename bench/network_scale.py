@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import resource
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 
 from iru.app import Workspace
 from iru.config import load_settings
+from iru.domain.jsonsafe import dumps
 from iru.engine.network import ReachReader
 from iru.network.communities import communities
 from iru.network.strategies import STRATEGIES, rank
@@ -85,8 +85,8 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(figures, indent=2))
+    args.out.write_text(dumps(figures, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
+    print(dumps(figures, indent=2, ensure_ascii=True))
     print(f"written to {args.out}")
 
 

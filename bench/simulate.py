@@ -9,7 +9,6 @@ seconds per simulated day, and the calibration figures of the generated world.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from iru.domain.jsonsafe import dumps
 from iru.sim.calibration import calibration_report
 from iru.sim.config import WorldConfig
 from iru.sim.output import WorldWriter
@@ -82,7 +82,7 @@ def main() -> None:
         ],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(dumps(result, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
     table = Table(title=f"iru simulate: scale {args.scale:g}, {args.days} day(s)")
     table.add_column("figure")
     table.add_column("value", justify="right")

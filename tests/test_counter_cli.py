@@ -17,7 +17,7 @@ from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.storage.audit import AuditStore
 from iru.web.app import templates_for
-from iru.web.counter_page import counter_router
+from iru.web.counter_page import counter_background, counter_router
 
 from .conftest import Iru
 from .counter.test_page import ANALYST, StubViews
@@ -114,11 +114,15 @@ def test_counter_on_a_world(iru: Iru, tmp_path: Path, world: Path) -> None:
     try:
         events = [e for e in AuditStore(ws.database).events() if e.action == "counter.accounts"]
         views = StubViews(ws)
+        analysis = counter_background(ws)  # computed off the request path
         app = FastAPI()
-        app.include_router(counter_router(views, templates_for(), lambda: ANALYST))  # type: ignore[arg-type]
+        app.include_router(counter_router(views, templates_for(), lambda: ANALYST, analysis))  # type: ignore[arg-type]
         with TestClient(app) as client:
+            assert 'data-state="pending"' in client.get("/counter").text
+            assert analysis.wait(600).current
             page = client.get("/counter")
     finally:
+        analysis.close()
         ws.close()
     # The page: the same aggregates, no account of the audience, the chart's data.
     assert page.status_code == 200 and 'data-chart="share"' in page.text

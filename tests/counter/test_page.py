@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from iru.cases.access import Principal, Role
 from iru.web.app import TEMPLATES, templates_for
-from iru.web.counter_page import counter_router
+from iru.web.counter_page import counter_background, counter_router
 
 from ..conftest import open_workspace
 
@@ -24,18 +23,13 @@ XSS = "<script>alert(1)</script>"
 
 
 class StubViews:
-    """What the router uses of the workbench's Views: the workspace, a cache, a clock."""
+    """What the router uses of the workbench's Views: the workspace and a clock."""
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
-        self.names: list[str] = []
 
     def clock(self) -> datetime:
         return datetime(2025, 1, 7, 10, tzinfo=UTC)
-
-    def cached(self, name: str, compute: Callable[[], Any], ttl: float = 30.0) -> Any:
-        self.names.append(name)
-        return compute()
 
 
 def context() -> dict[str, Any]:
@@ -88,6 +82,15 @@ def context() -> dict[str, Any]:
             "counter_accounts": 2,
         },
         "chart": [{"day": "2025-01-05", "propaganda": 10.0, "counter": 1.0, "share": 0.0909}],
+        "analysis": {
+            "ready": True,
+            "current": True,
+            "computing": False,
+            "error": None,
+            "computed_at": "2025-01-07 09:58 UTC",
+            "compute_seconds": 12,
+            "poll_seconds": 3,
+        },
     }
 
 
@@ -111,13 +114,17 @@ def test_template_renders_escaped_with_the_chart_data() -> None:
 def test_route_on_an_empty_workspace(tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "ws")
     views = StubViews(ws)
+    analysis = counter_background(ws)
     app = FastAPI()
-    app.include_router(counter_router(views, templates_for(), lambda: ANALYST))  # type: ignore[arg-type]
+    app.include_router(counter_router(views, templates_for(), lambda: ANALYST, analysis))  # type: ignore[arg-type]
     try:
         with TestClient(app) as client:
+            first = client.get("/counter")  # answered at once; computed in the background
+            assert analysis.wait(60).current
             page = client.get("/counter")
     finally:
+        analysis.close()
         ws.close()
+    assert first.status_code == 200 and 'data-state="pending"' in first.text
     assert page.status_code == 200, page.text
-    assert "Nothing to show yet" in page.text
-    assert views.names == ["counter"]
+    assert "Nothing to show yet" in page.text and 'data-state="current"' in page.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from rich.table import Table
 
 from iru.app import Workspace, WorkspaceBusy
 from iru.config import SettingsError, load_settings
+from iru.domain.jsonsafe import dumps, is_undefined
 from iru.storage.database import DatabaseError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -122,7 +122,9 @@ def render_rows(
         for column in columns:
             table.add_column(column)
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
+            table.add_row(
+                *("" if is_undefined(row.get(c)) else str(_plain(row.get(c))) for c in columns)
+            )
         if out is not None:
             with out.open("w", encoding="utf-8") as handle:
                 Console(file=handle, width=200).print(table)
@@ -136,11 +138,12 @@ def render_rows(
         )
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: "" if row.get(c) is None else _plain(row.get(c)) for c in columns})
-    else:
+            writer.writerow(
+                {c: "" if is_undefined(row.get(c)) else _plain(row.get(c)) for c in columns}
+            )
+    else:  # undefined figures (NaN, infinity) are null, never invalid JSON
         data = [{c: _plain(row.get(c)) for c in columns} for row in rows]
-        json.dump(data, buffer, ensure_ascii=False, indent=2)
-        buffer.write("\n")
+        buffer.write(dumps(data, indent=2) + "\n")
     text = buffer.getvalue()
     if out is not None:
         out.write_text(text, encoding="utf-8")

@@ -1,4 +1,9 @@
-"""``iru experiment``: closed-loop runs of the referral strategies on simulated worlds."""
+"""``iru experiment``: closed-loop runs of the referral strategies on simulated worlds.
+
+Each seed is written under ``--out``/seeds/ as soon as it ends, with ``results.csv`` and
+``totals.csv`` of the seeds finished so far; a re-run with the same ``--out`` and set-up
+reads the finished seeds back and runs only the others (docs/experiment.md).
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,13 @@ from iru.config import load_settings
 from iru.engine.experiment import (
     ExperimentConfig,
     LabWorkspace,
+    SeedResult,
     run_experiment,
     seeds_from,
     strategies_from,
 )
-from iru.engine.experiment_output import write_results
+from iru.engine.experiment_output import write_results, write_tables
+from iru.engine.experiment_seeds import SeedStore, SeedStoreError
 from iru.measure.experiment import Policy
 from iru.measure.plots import estimate_text
 
@@ -70,7 +77,8 @@ def open_lab_workspace(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for results.csv, totals.csv, summary.csv, results.json, PNGs, index.html.",
+    help="Folder for results.csv, totals.csv, summary.csv, results.json, PNGs, index.html "
+    "and seeds/ (each finished seed; a re-run with the same --out resumes from them).",
 )
 @click.option(
     "--scale",
@@ -156,9 +164,27 @@ def experiment(
         )
     except ValueError as exc:
         raise IruError(str(exc), 2) from exc
+    store = SeedStore(out, config)
+    try:
+        finished = store.finished()
+    except SeedStoreError as exc:
+        raise IruError(str(exc), 2) from exc
+    if finished:
+        click.echo(
+            f"resuming: seed(s) {', '.join(map(str, finished))} already finished in "
+            f"{store.folder}/, not run again",
+            err=True,
+        )
+    done: list[SeedResult] = [finished[s] for s in config.seeds if s in finished]
+
+    def on_seed(seed_result: SeedResult) -> None:
+        store.save(seed_result)
+        done.append(seed_result)
+        write_tables([d for r in done for d in r.days], [t for r in done for t in r.totals], out)
+
     scratch = work_dir or Path(tempfile.mkdtemp(prefix="iru-experiment-"))
     console = Console(stderr=True)
-    steps = len(config.seeds) * len(config.strategies) * config.days
+    steps = (len(config.seeds) - len(finished)) * len(config.strategies) * config.days
     try:
         with Progress(
             TextColumn("[bold]experiment"),
@@ -175,7 +201,23 @@ def experiment(
             def on_step(seed: int, strategy: str, day: int) -> None:
                 progress.update(task, advance=1, description=f"seed {seed} {strategy} day {day}")
 
-            result = run_experiment(config, open_lab_workspace, scratch, on_step)
+            result = run_experiment(
+                config,
+                open_lab_workspace,
+                scratch,
+                on_step,
+                finished=finished,
+                on_seed=on_seed,
+            )
+    except BaseException:
+        if done:
+            click.echo(
+                f"experiment stopped; seed(s) {', '.join(str(r.seed) for r in done)} are kept "
+                f"in {store.folder}/ (and results.csv, totals.csv): run the same command "
+                "again to go on from there",
+                err=True,
+            )
+        raise
     finally:
         if work_dir is None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -7,7 +7,6 @@ the cases the acting user may read, and leave a ``report.impact`` or
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
+from iru.domain.jsonsafe import dumps
 from iru.engine.report import impact_figures, transparency_figures
 from iru.measure.report import Period, parse_period
 from iru.measure.report_html import render_html, render_pdf
@@ -39,7 +39,7 @@ def _write(kind: str, figures: dict[str, Any], output_format: str, out: Path) ->
     elif output_format == "html":
         out.write_text(render_html(kind, figures), encoding="utf-8")
     else:
-        out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        out.write_text(dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 def _impact_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
@@ -107,7 +107,7 @@ def report_impact(
     elif output_format == "html":
         click.echo(render_html("impact", figures), nl=False)
     else:
-        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        click.echo(dumps(figures, indent=2))
 
 
 @report.command("transparency")

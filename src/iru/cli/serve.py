@@ -50,7 +50,7 @@ def run_server(
         from iru.engine.dispatcher import Dispatcher
 
         app = create_app(ws, dispatch_seconds=0)
-        warm(app)  # builds the shared index file once, before the workers start
+        warm(app, counter=False)  # builds the shared index file once, before the workers start
         interval = ws.settings["dispatch_seconds"] if dispatch_seconds is None else dispatch_seconds
         dispatcher = Dispatcher(ws, interval) if interval else None
         os.environ["IRU_WORKSPACE"] = str(ws.root.resolve())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +10,7 @@ from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
 from iru.detect.classifier import AccountModel, TrainingError
 from iru.detect.features import AccountFeaturizer
+from iru.domain.jsonsafe import dumps
 from iru.storage.models import current_labels
 
 
@@ -72,4 +71,4 @@ def train(seed: int, embeddings: bool | None, ws: Workspace) -> None:
     console.print(table)
     console.print(f"saved {row.path} (sha256 {row.sha256[:12]}…); run `iru detect` to apply it")
     if ws.settings["log_level"] == "DEBUG":
-        console.print_json(json.dumps(card))
+        console.print_json(dumps(card))

@@ -138,6 +138,21 @@ class ExperimentResult:
     seconds: float = 0.0
 
 
+@dataclass(slots=True)
+class SeedResult:
+    """One seed's part of an :class:`ExperimentResult`: what is written when the seed ends."""
+
+    seed: int
+    days: list[DayRecord] = field(default_factory=list)
+    totals: list[SeedTotals] = field(default_factory=list)
+    spans: dict[str, dict[str, list[tuple[float, bool]]]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+#: Called with each seed's results as soon as it ends (e.g. to write them to disk).
+SeedCallback = Callable[[SeedResult], None]
+
+
 class LoopWriter(WorldWriter):
     """Writes each day as it is stepped, with what finish() would add that a unit needs now."""
 
@@ -238,30 +253,57 @@ class Experiment:
         self.make_workspace = make_workspace
         self.work = work
         self.on_step = on_step or (lambda seed, strategy, day: None)
-        probe = WorldConfig(scale=config.scale)
-        self.supporters = probe.count(probe.supporters, 20)
+        self.supporters = supporters_of(config)
         self.budget = config.policy.budget(self.supporters)
 
-    def run(self) -> ExperimentResult:
+    def run(
+        self,
+        finished: Mapping[int, SeedResult] | None = None,
+        on_seed: SeedCallback | None = None,
+    ) -> ExperimentResult:
+        """Every seed, in order: those in ``finished`` (read back from an earlier run) are
+        taken as they are, the others run and handed to ``on_seed`` as soon as they end."""
         started = time.perf_counter()
         result = ExperimentResult(self.config, self.supporters, self.budget)
         for strategy in self.config.strategies:
             result.spans[strategy] = {"ringleader": [], "supporter": []}
+        earlier = 0.0
         for seed in self.config.seeds:
-            for run in self._seed(seed):
-                result.days.extend(run.records)
-                unit = run.strategy != BASELINE
-                result.totals.append(
-                    totals(run.world, run.ledger, run.records, run.strategy, unit=unit)
-                )
-                for kind, roles in (
-                    ("ringleader", frozenset({Role.RINGLEADER})),
-                    ("supporter", frozenset(r for r in Role if r.is_supporter)),
-                ):
-                    result.spans[run.strategy][kind] += spans(run.world, run.ledger, roles)
+            done = (finished or {}).get(seed)
+            if done is None:
+                done = self.run_seed(seed)
+                if on_seed is not None:
+                    on_seed(done)
+            else:
+                earlier += done.seconds
+            result.days.extend(done.days)
+            result.totals.extend(done.totals)
+            for strategy, kinds in done.spans.items():
+                for kind, kind_spans in kinds.items():
+                    result.spans.setdefault(strategy, {}).setdefault(kind, []).extend(kind_spans)
         compare_to_baseline(result.totals)
-        result.seconds = time.perf_counter() - started
+        result.seconds = time.perf_counter() - started + earlier
         return result
+
+    def run_seed(self, seed: int) -> SeedResult:
+        """One seed's world, every strategy on it: days, totals (against ``none`` when run)
+        and survival spans."""
+        started = time.perf_counter()
+        done = SeedResult(seed)
+        for strategy in self.config.strategies:
+            done.spans[strategy] = {"ringleader": [], "supporter": []}
+        for run in self._seed(seed):
+            done.days.extend(run.records)
+            unit = run.strategy != BASELINE
+            done.totals.append(totals(run.world, run.ledger, run.records, run.strategy, unit=unit))
+            for kind, roles in (
+                ("ringleader", frozenset({Role.RINGLEADER})),
+                ("supporter", frozenset(r for r in Role if r.is_supporter)),
+            ):
+                done.spans[run.strategy][kind] += spans(run.world, run.ledger, roles)
+        compare_to_baseline(done.totals)
+        done.seconds = time.perf_counter() - started
+        return done
 
     def _workspace(self, folder: Path) -> LabWorkspace:
         settings = dict(self.config.unit_settings)
@@ -377,15 +419,29 @@ class Experiment:
             record.true_reach_referred += ledger.reach.of(account.index)
 
 
+def supporters_of(config: ExperimentConfig) -> int:
+    """Supporter accounts (Twitter, at the start) of the experiment's worlds: the daily
+    budget is a share of them."""
+    probe = WorldConfig(scale=config.scale)
+    return probe.count(probe.supporters, 20)
+
+
 def run_experiment(
     config: ExperimentConfig,
     make_workspace: WorkspaceFactory,
     work: Path,
     on_step: StepCallback | None = None,
+    *,
+    finished: Mapping[int, SeedResult] | None = None,
+    on_seed: SeedCallback | None = None,
 ) -> ExperimentResult:
-    """Run ``config`` with scratch folders under ``work`` (left empty afterwards)."""
+    """Run ``config`` with scratch folders under ``work`` (left empty afterwards).
+
+    Seeds in ``finished`` are not run again; every seed run is handed to ``on_seed`` as
+    soon as it ends, so a crash in a later seed loses nothing already finished.
+    """
     work.mkdir(parents=True, exist_ok=True)
-    return Experiment(config, make_workspace, work, on_step).run()
+    return Experiment(config, make_workspace, work, on_step).run(finished, on_seed)
 
 
 def strategies_from(text: str) -> tuple[str, ...]:
@@ -413,8 +469,11 @@ __all__ = [
     "ExperimentResult",
     "LabWorkspace",
     "LoopWriter",
+    "SeedCallback",
+    "SeedResult",
     "WorkspaceFactory",
     "run_experiment",
     "seeds_from",
     "strategies_from",
+    "supporters_of",
 ]

@@ -6,20 +6,30 @@
 mean over seeds with its 95 % interval; ``results.json``: all of it with the set-up,
 the survival curves and the impact / volume ratios; ``exposure.png``, ``survival.png``,
 ``reach_per_referral.png`` and ``index.html`` (:mod:`iru.measure.plots`).
+
+Undefined figures (a ratio with nothing to divide by, a median of nothing) are ``null``
+in JSON, an empty CSV cell and "n/a" on the page: the payload goes through
+:func:`iru.domain.jsonsafe.finite` once, and every file is written through a temporary
+file renamed over the old one. :func:`write_tables` writes the CSV tables of the seeds
+finished so far (after each seed; see :mod:`iru.engine.experiment_seeds`).
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import math
+import io
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from iru.domain.jsonsafe import dumps, finite
 from iru.engine.experiment import ExperimentResult
+from iru.engine.experiment_seeds import write_atomic
 from iru.measure.experiment import (
     BASELINE,
+    DayRecord,
+    SeedTotals,
     day_columns,
     strategy_ratio,
     summarise,
@@ -73,14 +83,9 @@ DEFINITIONS = {
 }
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _row(record: Any) -> dict[str, Any]:
-    return {k: _clean(v) for k, v in asdict(record).items()}
+    row: dict[str, Any] = finite(asdict(record))
+    return row
 
 
 def _daily(result: ExperimentResult) -> dict[str, Any]:
@@ -128,14 +133,14 @@ def _daily(result: ExperimentResult) -> dict[str, Any]:
 
 
 def result_payload(result: ExperimentResult) -> dict[str, Any]:
-    """Everything as JSON-able data (nan and infinity as null)."""
+    """Everything as JSON-able data (nan and infinity as null, at any depth)."""
     config = result.config
     summary = summarise(result.totals)
     ratios: dict[str, Any] = {}
     if "impact" in config.strategies and "volume" in config.strategies:
         for metric in ("exposure_removed", "true_reach_per_referral"):
             ratios[metric] = strategy_ratio(result.totals, "impact", "volume", metric)
-    return {
+    payload: dict[str, Any] = {
         "experiment": {
             "days": config.days,
             "seeds": list(config.seeds),
@@ -165,14 +170,25 @@ def result_payload(result: ExperimentResult) -> dict[str, Any]:
         "days": [_row(d) for d in result.days],
         "totals": [_row(t) for t in result.totals],
     }
+    clean: dict[str, Any] = finite(payload)
+    return clean
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+    """The rows as CSV (undefined figures as empty cells), written atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in finite(rows):
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+    write_atomic(path, buffer.getvalue())
+
+
+def write_tables(days: Sequence[DayRecord], totals: Sequence[SeedTotals], out: Path) -> None:
+    """``results.csv`` and ``totals.csv`` of what has finished so far."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "results.csv", day_columns(), [_row(d) for d in days])
+    _write_csv(out / "totals.csv", total_columns(), [_row(t) for t in totals])
 
 
 def summary_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -195,12 +211,17 @@ def write_results(result: ExperimentResult, out: Path) -> dict[str, Any]:
     _write_csv(
         out / "summary.csv", ["strategy", "metric", "mean", "low", "high", "n"], summary_rows(data)
     )
-    (out / "results.json").write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    write_atomic(out / "results.json", dumps(data, indent=2) + "\n")
     images = write_plots(data, out)
     write_html(data, out, images, HEADLINE)
     return data
 
 
-__all__ = ["DEFINITIONS", "HEADLINE", "result_payload", "summary_rows", "write_results"]
+__all__ = [
+    "DEFINITIONS",
+    "HEADLINE",
+    "result_payload",
+    "summary_rows",
+    "write_results",
+    "write_tables",
+]

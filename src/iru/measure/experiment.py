@@ -299,6 +299,11 @@ def compare_to_baseline(totals: Sequence[SeedTotals], baseline: str = BASELINE) 
             row.compare(base[row.seed])
 
 
+def _defined(value: float) -> float | None:
+    """``value``, or None when it is NaN or infinite."""
+    return value if math.isfinite(value) else None
+
+
 def strategy_ratio(
     totals: Sequence[SeedTotals],
     numerator: str = "impact",
@@ -306,7 +311,10 @@ def strategy_ratio(
     metric: str = "exposure_removed",
 ) -> dict[str, Any] | None:
     """``numerator``'s mean ``metric`` over ``denominator``'s, paired by seed, with Fieller's
-    95 % interval and the per-seed figures; None when a strategy is missing."""
+    95 % interval and the per-seed figures; None when a strategy is missing.
+
+    Undefined figures are None (e.g. ``exposure_removed`` without a ``none`` run, or a
+    per-seed ratio over zero), never NaN."""
     top = {r.seed: float(getattr(r, metric)) for r in totals if r.strategy == numerator}
     bottom = {r.seed: float(getattr(r, metric)) for r in totals if r.strategy == denominator}
     seeds = sorted(set(top) & set(bottom))
@@ -323,9 +331,9 @@ def strategy_ratio(
         "per_seed": [
             {
                 "seed": s,
-                numerator: top[s],
-                denominator: bottom[s],
-                "ratio": top[s] / bottom[s] if bottom[s] else None,
+                numerator: _defined(top[s]),
+                denominator: _defined(bottom[s]),
+                "ratio": _defined(top[s] / bottom[s]) if _defined(bottom[s]) else None,
             }
             for s in seeds
         ],

@@ -35,6 +35,10 @@ COLOURS = {
 }
 
 
+#: How a page or table shows an undefined figure (null in JSON, an empty CSV cell).
+UNDEFINED = "n/a"
+
+
 def _colour(strategy: str) -> str:
     return COLOURS.get(strategy, "#17becf")
 
@@ -47,6 +51,14 @@ def _save(figure: Figure, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=110, format="png")
     return path
+
+
+def _legend(ax: Axes, empty: str = "undefined: nothing to plot") -> None:
+    """The legend, or a note saying why the axes are empty (figures undefined are skipped)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes, color="grey")
 
 
 def _band(ax: Axes, strategy: str, points: list[dict[str, Any]]) -> None:
@@ -82,7 +94,7 @@ def plot_exposure(payload: dict[str, Any], path: Path) -> Path:
         axis.set_xticks(range(days))
         axis.set_ylim(bottom=0)
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
+        _legend(axis)
     return _save(figure, path)
 
 
@@ -115,7 +127,7 @@ def plot_survival(payload: dict[str, Any], path: Path) -> Path:
         ax.set_ylim(0 if kind == "ringleader" else max(0.0, min(0.9, lowest - 0.02)), 1.01)
         ax.set_xlim(0, horizon)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        _legend(ax)
     return _save(figure, path)
 
 
@@ -138,7 +150,7 @@ def plot_reach_per_referral(payload: dict[str, Any], path: Path) -> Path:
     left.set_ylabel("exposures removed vs none, to that day")
     left.axhline(0, color="black", linewidth=0.6)
     left.grid(alpha=0.3)
-    left.legend(fontsize=8)
+    _legend(left, "undefined without a `none` run")
     right: Axes = figure.add_subplot(1, 2, 2)
     names, means, errors = [], [], []
     for strategy, metrics in payload["summary"].items():
@@ -176,23 +188,24 @@ def write_plots(payload: dict[str, Any], out: Path) -> list[Path]:
 
 
 def fmt(value: Any) -> str:
-    """A figure for people: thousands separated, three significant digits below 1,000."""
+    """A figure for people: thousands separated, three significant digits below 1,000;
+    ``n/a`` where it is undefined (None or NaN)."""
     if value is None:
-        return "–"
+        return UNDEFINED
     x = float(value)
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if math.isnan(x):
-        return "–"
+        return UNDEFINED
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
 
 
 def estimate_text(estimate: dict[str, Any]) -> str:
-    """``mean [low, high]`` of an estimate dict."""
+    """``mean [low, high]`` of an estimate dict (``n/a`` when the mean is undefined)."""
     if estimate.get("mean") is None:
-        return "–"
+        return UNDEFINED
     if estimate.get("low") is None and estimate.get("high") is None:
         return fmt(estimate["mean"])
     low = estimate["low"] if estimate["low"] is not None else -math.inf
@@ -268,6 +281,7 @@ a budget of {setup["daily_budget"]} referrals a day, review starting
 
 
 __all__ = [
+    "UNDEFINED",
     "estimate_text",
     "fmt",
     "plot_exposure",

@@ -4,8 +4,14 @@
 logged-in user: counts, shares, the supporter hubs that reach each segment and the terms
 its members meet most.
 Account-level lists of the audience are not on the page; they stay behind the audited
-``iru counter segments --accounts`` (analysts and supervisors). The analysis is cached
-with the other read models (recomputed when detection writes new assessments).
+``iru counter segments --accounts`` (analysts and supervisors).
+
+The analysis takes seconds to minutes on a real window, so it is never computed inside a
+request: :func:`counter_background` computes it in a background thread once per data
+version (:func:`iru.engine.counter_version.counter_version`: the archive's generation,
+assessments, labels, takedowns), started by the first visit or by :func:`iru.web.app.warm`.
+The page answers at once with the last result — or, before the first one, says it is
+being computed and polls itself (htmx) until it is there.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the route's real annotations.
@@ -15,11 +21,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from iru.app import Workspace
 from iru.cases.access import Principal
+from iru.domain.jsonsafe import finite, is_undefined
+from iru.engine.background import Background
 from iru.engine.counter import CounterAnalysis
+from iru.engine.counter_version import counter_version
 from iru.web.views import Views
 
-__all__ = ["counter_context", "counter_router"]
+__all__ = ["POLL_SECONDS", "counter_background", "counter_context", "counter_router"]
+
+#: How often the page asks again while the analysis is being computed.
+POLL_SECONDS = 3
 
 SEGMENTS_SHOWN = 15
 NARRATIVES_SHOWN = 10
@@ -28,13 +41,16 @@ TERMS_PER_SEGMENT = 4
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    if value is None or is_undefined(value):
+        return "—"
+    return f"{value * 100:.1f}%"
 
 
-def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
-    """The page's context: plain values only (it is cached and rendered by Jinja2)."""
-    data = analysis.data
-    if not data.days:
+def counter_context(analysis: CounterAnalysis | None) -> dict[str, Any]:
+    """The page's context: plain values only (it is kept between requests and rendered by
+    Jinja2); undefined figures are None (null in the chart's JSON). ``None``: the empty
+    page (nothing computed yet)."""
+    if analysis is None or not analysis.data.days:
         return {
             "window": None,
             "audience": 0,
@@ -45,6 +61,7 @@ def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
             "share": None,
             "chart": [],
         }
+    data = analysis.data
     audience = analysis.audience
     report = analysis.share
     share_of = {s.segment: s for s in report.segments}
@@ -128,25 +145,52 @@ def counter_context(analysis: CounterAnalysis) -> dict[str, Any]:
             "takedowns": o.takedowns,
             "counter_accounts": len(analysis.counter_speech),
         },
-        "chart": chart,
+        "chart": finite(chart),  # a day without exposures has no share: null, not NaN
     }
 
 
-def counter_router(views: Views, templates: Jinja2Templates, page_principal: Any) -> APIRouter:
-    router = APIRouter(default_response_class=HTMLResponse)
-    User = Annotated[Principal, Depends(page_principal)]
+def counter_background(ws: Workspace, *, check_seconds: float = 1.0) -> Background[dict[str, Any]]:
+    """The page's context, computed off the request path once per data version."""
 
     def compute() -> dict[str, Any]:
-        ws = views.ws
         analysis = CounterAnalysis(
             ws.database, ws.archive, window_days=ws.settings["graph_window_days"]
         )
         return counter_context(analysis)
 
+    return Background(
+        "counter",
+        compute,
+        lambda: counter_version(ws.database, ws.archive),
+        check_seconds=check_seconds,
+    )
+
+
+def counter_router(
+    views: Views,
+    templates: Jinja2Templates,
+    page_principal: Any,
+    background: Background[dict[str, Any]] | None = None,
+) -> APIRouter:
+    router = APIRouter(default_response_class=HTMLResponse)
+    User = Annotated[Principal, Depends(page_principal)]
+    analysis = background if background is not None else counter_background(views.ws)
+
     @router.get("/counter")
     def counter_page(request: Request, user: User) -> HTMLResponse:
-        data = views.cached("counter", compute, ttl=120.0)
+        snap = analysis.snapshot()  # never computes here: a background thread does
         session = getattr(request.state, "session", None)
+        state = {
+            "ready": snap.value is not None,
+            "current": snap.current,
+            "computing": snap.computing,
+            "error": snap.error,
+            "computed_at": snap.computed_at.strftime("%Y-%m-%d %H:%M UTC")
+            if snap.computed_at
+            else None,
+            "compute_seconds": round(snap.seconds) if snap.seconds is not None else None,
+            "poll_seconds": POLL_SECONDS,
+        }
         return templates.TemplateResponse(
             request,
             "counter.html",
@@ -156,7 +200,8 @@ def counter_router(views: Views, templates: Jinja2Templates, page_principal: Any
                 "nav": "counter",
                 "title": "Counter-messaging",
                 "now_iso": views.clock().isoformat(),
-                **data,
+                **(snap.value or counter_context(None)),
+                "analysis": state,
             },
         )
 
