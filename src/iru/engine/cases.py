@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from iru.cases.access import (
     Action,
     CaseScope,
@@ -34,11 +32,11 @@ from iru.cases.access import (
 )
 from iru.cases.holds import Hold, blocking, new_hold
 from iru.cases.triage import Candidate, QueueItem, build_queue
+from iru.engine.case_reads import read_case, standing_decision, subject
 from iru.storage.archive import Archive
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseRow, CaseStore
 from iru.storage.database import Database
-from iru.storage.schema import labels
 
 DECISIONS = ("refer", "dismiss", "monitor", "hold")
 # Decisions that say what the account is: they become training labels.
@@ -59,10 +57,6 @@ class UnknownAccount(LookupError):
     """iru holds nothing of the account: no case is opened on it."""
 
 
-# The status each decision leaves a case in (a refer under four eyes: pending_approval).
-_STATUS_OF = {"refer": "referred", "dismiss": "dismissed", "monitor": "monitor", "hold": "hold"}
-
-
 @dataclass(frozen=True, slots=True)
 class DecisionResult:
     case_id: int
@@ -70,10 +64,6 @@ class DecisionResult:
     decision_id: int
     label: str | None  # the training label it gave, if any
     repeated: bool = False  # a retry of the decision that stands: nothing was recorded
-
-
-def subject(platform: str, account_id: str) -> str:
-    return f"{platform}:{account_id}"
 
 
 def training_label(decision: str, label: str | None = None) -> str | None:
@@ -214,7 +204,9 @@ class CaseService:
             case = self.store.case(conn, platform, account_id, principal.unit, now)
             if case is not None:
                 authorize(principal, Action.CASE_DECIDE, CaseScope(case.unit, case.restricted))
-                standing = self._standing(conn, case, principal, decision, label=given, now=now)
+                standing = standing_decision(
+                    self.store, conn, case, principal, decision, label=given, now=now
+                )
                 if standing is not None:  # a retry: the same decision stands, record nothing
                     return DecisionResult(case.case_id, case.status, standing, given, True)
             if decision == "refer":
@@ -261,7 +253,9 @@ class CaseService:
             )
             self.store.set_status(conn, case.case_id, status, now, restricted)
             if given is not None:
-                self._label(conn, platform, account_id, unit=principal.unit, label=given, now=now)
+                self.store.set_decision_label(
+                    conn, platform, account_id, unit=principal.unit, label=given, now=now
+                )
             after = {"status": status, "decision": decision, "reason": reason}
             if label is not None:
                 after["label"] = label
@@ -282,52 +276,7 @@ class CaseService:
         case, or (with an archive) a post of it."""
         if self.store.account_known(platform, account_id):
             return True
-        if self.archive is None or not self.archive.has_rows("posts"):
-            return False
-        with self.archive.query() as db:
-            found = db.execute(
-                "SELECT 1 FROM posts WHERE platform = ? AND account_id = ? LIMIT 1",
-                [platform, account_id],
-            ).fetchone()
-        return found is not None
-
-    def _standing(
-        self,
-        conn: Connection,
-        case: CaseRow,
-        principal: Principal,
-        decision: str,
-        *,
-        label: str | None,
-        now: datetime,
-    ) -> int | None:
-        """The id of the case's last decision when ``decision`` repeats it, else None.
-
-        A repeat: the same user made the same decision last, and the case is still in the
-        state that decision left it (a referral: pending approval, or referred once
-        approved); a hold still stands; a dismissal gave the same training label.
-        """
-        last = self.store.last_decision(conn, case.case_id)
-        if last is None or last["decision"] != decision or last["decided_by"] != principal.name:
-            return None
-        produced = {"referred", "pending_approval"} if decision == "refer" else set()
-        produced.add(_STATUS_OF[decision])
-        if case.status not in produced:
-            return None
-        if decision == "hold" and not any(
-            h.unit == principal.unit and h.active(now)
-            for h in self.store.holds_on(conn, case.platform, case.account_id)
-        ):
-            return None
-        if decision == "dismiss":
-            key = (
-                (labels.c.platform == case.platform)
-                & (labels.c.account_id == case.account_id)
-                & (labels.c.source == f"decision:{principal.unit}")
-            )
-            if conn.execute(select(labels.c.label).where(key)).scalar() != label:
-                return None
-        return int(last["decision_id"])
+        return self.archive is not None and self.archive.has_posts_of(platform, account_id)
 
     def approve(
         self, principal: Principal, platform: str, account_id: str, now: datetime
@@ -363,59 +312,11 @@ class CaseService:
         return DecisionResult(case.case_id, "referred", int(pending["decision_id"]), "supporter")
 
     def read_case(self, principal: Principal, case: CaseRow, now: datetime) -> dict[str, Any]:
-        """A case with its decisions and its history, each read audited.
-
-        The history (the cases it resurged from) is checked case by case, as any read: a
-        predecessor the principal may not read is given as ``{"restricted": True}``, with
-        nothing of it, and the walk stops there (what lies beyond is the same unit's).
-        """
-        case = self.store.case_by_id(case.case_id, now) or case  # its restriction now
-        authorize(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted))
-        history: list[dict[str, Any]] = []
-        read = [case]
-        refused: CaseRow | None = None
-        seen = {case.case_id}
-        previous = case.predecessor_case_id
-        while previous is not None and previous not in seen:  # the chain of resurgences
-            seen.add(previous)
-            earlier = self.store.case_by_id(previous, now)
-            if earlier is None:
-                break
-            if not allowed(
-                principal, Action.CASE_READ, CaseScope(earlier.unit, earlier.restricted)
-            ):
-                history.append({"restricted": True, "case": None, "decisions": []})
-                refused = earlier
-                break
-            history.append({"case": earlier, "decisions": self.store.decisions_of(previous)})
-            read.append(earlier)
-            previous = earlier.predecessor_case_id
-        with locked_transaction(self.database, AUDIT_CHAIN) as conn:
-            for shown in read:
-                self.audit.append_in(
-                    conn,
-                    principal.name,
-                    principal.unit,
-                    "case.read",
-                    subject(shown.platform, shown.account_id),
-                    after=None if shown is case else {"as_history_of": case.case_id},
-                    at=now,
-                )
-            if refused is not None:
-                self.audit.append_in(
-                    conn,
-                    principal.name,
-                    principal.unit,
-                    "case.read_refused",
-                    subject(case.platform, case.account_id),
-                    after={"history": "restricted"},
-                    at=now,
-                )
-        return {
-            "case": case,
-            "decisions": self.store.decisions_of(case.case_id),
-            "history": history,
-        }
+        """A case with its decisions and its history, each read audited (see
+        :func:`~iru.engine.case_reads.read_case`)."""
+        return read_case(
+            self.store, self.audit, self.database, principal=principal, case=case, now=now
+        )
 
     # -- holds -------------------------------------------------------------------------------
 
@@ -531,23 +432,6 @@ class CaseService:
         if decision == "hold":
             return "hold", True, None  # an investigation's case is visible to its unit only
         return {"dismiss": "dismissed", "monitor": "monitor"}[decision], None, None
-
-    @staticmethod
-    def _label(
-        conn: Connection, platform: str, account_id: str, *, unit: str, label: str, now: datetime
-    ) -> None:
-        source = f"decision:{unit}"
-        key = (labels.c.platform == platform) & (labels.c.account_id == account_id)
-        conn.execute(labels.delete().where(key & (labels.c.source == source)))
-        conn.execute(
-            labels.insert().values(
-                platform=platform,
-                account_id=account_id,
-                source=source,
-                label=label,
-                labelled_at=now,
-            )
-        )
 
 
 __all__ = [

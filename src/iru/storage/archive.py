@@ -180,6 +180,17 @@ class Archive:
     def has_rows(self, table: str) -> bool:
         return any((self.root / table).glob("platform=*/day=*/*.parquet"))
 
+    def has_posts_of(self, platform: str, account_id: str) -> bool:
+        """Whether the archive holds a post of the account."""
+        if not self.has_rows("posts"):
+            return False
+        with self.query() as db:
+            found = db.execute(
+                "SELECT 1 FROM posts WHERE platform = ? AND account_id = ? LIMIT 1",
+                [platform, account_id],
+            ).fetchone()
+        return found is not None
+
     def newest(self, table: str) -> datetime | None:
         """The latest ``created_at`` stored in ``table`` (None when it is empty)."""
         if not self.has_rows(table):

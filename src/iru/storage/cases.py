@@ -29,6 +29,7 @@ from iru.storage.schema import (
     cases,
     decisions,
     holds,
+    labels,
     resurgence_links,
     units,
     users,
@@ -332,6 +333,44 @@ class CaseStore:
                 if conn.execute(query).first() is not None:
                     return True
         return False
+
+    # -- decision labels ---------------------------------------------------------------------
+
+    def decision_label(
+        self, conn: Connection, platform: str, account_id: str, unit: str
+    ) -> str | None:
+        """The training label the unit's decisions gave the account, if any."""
+        key = (
+            (labels.c.platform == platform)
+            & (labels.c.account_id == account_id)
+            & (labels.c.source == f"decision:{unit}")
+        )
+        value = conn.execute(select(labels.c.label).where(key)).scalar()
+        return None if value is None else str(value)
+
+    def set_decision_label(
+        self,
+        conn: Connection,
+        platform: str,
+        account_id: str,
+        *,
+        unit: str,
+        label: str,
+        now: datetime,
+    ) -> None:
+        """The unit's decisions now say ``label`` of the account (one label per unit)."""
+        source = f"decision:{unit}"
+        key = (labels.c.platform == platform) & (labels.c.account_id == account_id)
+        conn.execute(labels.delete().where(key & (labels.c.source == source)))
+        conn.execute(
+            labels.insert().values(
+                platform=platform,
+                account_id=account_id,
+                source=source,
+                label=label,
+                labelled_at=now,
+            )
+        )
 
     # -- holds -------------------------------------------------------------------------------
 
