@@ -54,6 +54,17 @@ def _summary(report: IngestReport) -> Table:
     for name, counts in report.tables.items():
         table.add_row(name, f"{counts.read:,}", f"{counts.new:,}", f"{counts.duplicates:,}")
     table.add_row("quarantined", f"{report.quarantined:,}", f"{report.quarantined_new:,}", "")
+    if report.skipped_count:
+        table.add_row("skipped files", f"{report.skipped_count:,}", "", "")
+    return table
+
+
+def _skipped(report: IngestReport) -> Table:
+    table = Table(title="skipped (not read)")
+    table.add_column("file")
+    table.add_column("reason")
+    for what, why in report.skipped_rows():
+        table.add_row(what, why)
     return table
 
 
@@ -71,8 +82,9 @@ def ingest(paths: tuple[Path, ...], format_name: str, ws: Workspace) -> None:
     """Read platform exports (files or folders) into the workspace.
 
     Records are deduplicated by (platform, id); bad records go to the quarantine
-    and the run goes on. Exits non-zero only when nothing usable was read or an
-    input cannot be opened.
+    and the run goes on. In a folder, files that are not exports (or not regular
+    files) are skipped and listed with the reason. Exits non-zero only when nothing
+    usable was read or an input named on its own cannot be read.
     """
     if format_name != "auto" and format_name not in available_formats():
         known = ", ".join(["auto", *sorted(available_formats())])
@@ -87,13 +99,21 @@ def ingest(paths: tuple[Path, ...], format_name: str, ws: Workspace) -> None:
             return lambda n: progress.advance(task, n)
 
         report = ws.ingest_engine().run(list(paths), format_name, track)
-    Console().print(_summary(report))
+    console = Console()
+    if report.skipped_count:
+        console.print(_skipped(report))
+    console.print(_summary(report))
+    for line in report.partly_read:
+        click.echo(
+            f"iru: warning: {line} (what came before is stored; see the quarantine)", err=True
+        )
     for line in report.unreadable:
         click.echo(f"iru: error: {line}", err=True)
     click.echo(
         f"accepted {report.accepted:,}, duplicate {report.duplicates:,}, "
         f"quarantined {report.quarantined:,}"
         + (" (see `iru quarantine list`)" if report.quarantined else "")
+        + (f", skipped {report.skipped_count:,} file(s)" if report.skipped_count else "")
     )
     if report.unreadable:
         raise IruError(f"{len(report.unreadable)} input(s) could not be read")

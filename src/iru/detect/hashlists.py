@@ -4,7 +4,10 @@ Formats: ``gifct-csv``, ``tat-json`` and ``pdq-plain`` exactly as specified in
 :mod:`iru.sim.hashlists`, plus ``tcap``, Tech Against Terrorism's TCAP v2 records
 (one digest each: ``{"id", "hash_digest", "algorithm", "ideology", "file_type",
 "deleted", "updated_on"}``) as a JSON array or JSON Lines, labelled
-``tcap/<ideology>``; ``auto`` sniffs which. Digests become lowercase hex.
+``tcap/<ideology>``, and ``iru-export``, what ``iru export hashes`` writes (CSV or
+a JSON array with ``hash_type``, ``value``, ``label``, ``source``, ``created_at``;
+its other columns are ignored), so one workspace's list imports into another;
+``auto`` sniffs which. Digests become lowercase hex.
 
 Every row is validated (hex of the right length for its hash type, a non-empty
 label and source without control characters, an ISO 8601 time). A bad row never
@@ -31,10 +34,12 @@ HashType = Literal["sha256", "md5", "pdq"]
 HASH_TYPES: Final[tuple[HashType, ...]] = get_args(HashType)
 HEX_LENGTHS: Final[dict[HashType, int]] = {"sha256": 64, "md5": 32, "pdq": 64}
 
-ListFormat = Literal["gifct-csv", "tat-json", "tcap", "pdq-plain"]
+ListFormat = Literal["gifct-csv", "tat-json", "tcap", "pdq-plain", "iru-export"]
 LIST_FORMATS: Final[tuple[ListFormat, ...]] = get_args(ListFormat)
 
 GIFCT_CSV_HEADER: Final = ("hash_type", "hash_value", "label", "source", "created_at")
+# The columns of ``iru export hashes`` an import needs (created_at may be empty or absent).
+IRU_EXPORT_COLUMNS: Final = ("hash_type", "value", "label", "source")
 TCAP_ALGORITHMS: Final[dict[str, HashType]] = {
     "sha256": "sha256",
     "sha-256": "sha256",
@@ -320,6 +325,63 @@ def _tcap(text: str, out: _Collector, source: str) -> None:
         out.add(KnownHashEntry(hash_type, value, label, source, created, ref), where)
 
 
+# -- iru-export: what `iru export hashes` writes, as CSV or a JSON array --------------
+
+
+def _iru_csv(text: str, path: str) -> Iterator[tuple[str, dict[str, Any] | RowError]]:
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        header = [name.strip() for name in next(reader, None) or []]
+    except csv.Error as exc:
+        raise HashListError(f"{path}: line 1: unreadable CSV header: {exc}") from None
+    missing = [c for c in IRU_EXPORT_COLUMNS if c not in header]
+    if missing:
+        raise HashListError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+    while True:
+        where = f"line {reader.line_num + 1}"
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield where, RowError(f"malformed CSV: {exc}")
+            continue
+        if not row:
+            continue
+        if len(row) != len(header):
+            yield where, RowError(f"has {len(row)} fields, expected {len(header)}")
+        else:
+            yield where, dict(zip(header, row, strict=True))
+
+
+def _iru_export(text: str, out: _Collector, source: str) -> None:
+    if text.lstrip().startswith("["):
+        records = _json_objects(text, out.path)
+    else:
+        records = _iru_csv(text, out.path)
+    for where, record in records:
+        try:
+            if isinstance(record, RowError):
+                raise record
+            hash_type = hash_type_of(_check_text("hash_type", record.get("hash_type")).lower())
+            entry = KnownHashEntry(
+                hash_type=hash_type,
+                value=check_hex(hash_type, record.get("value")),
+                label=_check_text("label", record.get("label")),
+                source=_check_text("source", record.get("source") or source),
+                created_at=_parse_time("created_at", record.get("created_at")),
+            )
+        except RowError as exc:
+            out.reject(where, str(exc))
+            continue
+        out.add(entry, where)
+
+
+def _is_iru_export_header(line: str) -> bool:
+    columns = {name.strip() for name in line.split(",")}
+    return set(IRU_EXPORT_COLUMNS) <= columns
+
+
 # -- pdq-plain ---------------------------------------------------------------------
 
 
@@ -352,12 +414,16 @@ def sniff_format(text: str) -> ListFormat:
         window = head[:4096]
         if '"hash_digest"' in window or '"algorithm"' in window:
             return "tcap"
+        if '"hash_type"' in window and '"value"' in window:
+            return "iru-export"
         return "tat-json"
     if head.startswith("{"):
         return "tcap"  # JSON Lines: TCAP's one record per line
     first = head.split("\n", 1)[0].rstrip("\r")
     if first.replace(" ", "").lower() == ",".join(GIFCT_CSV_HEADER):
         return "gifct-csv"
+    if _is_iru_export_header(first):
+        return "iru-export"
     for raw in text.split("\n"):
         line = raw.rstrip("\r")
         if line.strip() and not line.startswith("#"):
@@ -402,6 +468,8 @@ def parse_hash_list(
         _tcap(text, out, src)
     elif chosen == "pdq-plain":
         _pdq_plain(text, out, src, default_label)
+    elif chosen == "iru-export":
+        _iru_export(text, out, src)
     else:
         raise ValueError(
             f"unknown hash-list format {fmt!r}; expected one of {LIST_FORMATS} or 'auto'"

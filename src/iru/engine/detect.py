@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from iru.detect.base import Batch, Detector, Signal
 from iru.domain import Media, MediaKind, Post
-from iru.domain.columns import SCHEMAS
+from iru.domain.columns import SCHEMAS, conform
 from iru.engine.assess import AccountAssessor
 from iru.engine.media import local_file
 from iru.storage.archive import Archive
@@ -95,7 +95,7 @@ class DetectEngine:
         """Media records, with the downloaded files found in ``media_dir`` (see local_file)."""
         files: dict[str, bytes] = {}
         for item in media:
-            path = local_file(self.media_dir, item.url)
+            path = local_file(self.media_dir, item.url, item.local_path)
             if path is not None:
                 files[item.media_id] = path.read_bytes()
         return Batch(media=media, media_files=files)
@@ -106,7 +106,7 @@ class DetectEngine:
     def _score_file(self, path: Path, report: DetectReport) -> set[tuple[str, str]]:
         table = pq.read_table(path)
         is_posts = path.relative_to(self.archive.root).parts[0] == "posts"
-        table = table.select(SCHEMAS["posts" if is_posts else "media"].names)
+        table = conform(table, "posts" if is_posts else "media")  # older files lack columns
         batch = Batch(posts=_posts(table)) if is_posts else self._media_batch(_media(table))
         owner = {
             (item.platform, item.post_id if is_posts else item.media_id): item  # type: ignore[union-attr]

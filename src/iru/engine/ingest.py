@@ -9,6 +9,7 @@ ends with exactly the store of one clean run.
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,19 +21,31 @@ import pyarrow as pa
 from iru.domain import Account, Interaction, Media, Post, Record
 from iru.domain.columns import to_table
 from iru.ingest.base import (
+    TOO_DEEP,
     BulkIngestFormat,
     ColumnBatch,
     IngestFormat,
     InputError,
     ProgressCallback,
+    QuarantinedInput,
     Rejected,
+    UnrecognisedInput,
+)
+from iru.ingest.inputs import (
+    COMPANION_FILES,
+    INPUT_SUFFIXES,
+    NOT_AN_EXPORT_NAME,
+    InputFile,
+    collect_inputs,
+    describe_unreadable,
+    expand_inputs,
 )
 from iru.ingest.registry import detect_format, get_format
+from iru.ingest.sanitise import check_record, check_table, record_locator, record_raw
 from iru.storage.archive import Archive
 from iru.storage.database import Database, QuarantineRow
 
-COMPANION_FILES = {"actor.json": "outbox.json"}
-INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+__all__ = ["COMPANION_FILES", "INPUT_SUFFIXES", "IngestEngine", "IngestReport", "expand_inputs"]
 
 
 @dataclass(slots=True)
@@ -59,6 +72,12 @@ class IngestReport:
     seconds: dict[str, float] = field(default_factory=lambda: {"archive": 0.0, "database": 0.0})
     files: list[tuple[str, str]] = field(default_factory=list)  # (path, format)
     unreadable: list[str] = field(default_factory=list)  # one line per input that failed
+    # Files in a folder that are not exports, or not regular files: (path, reason); files
+    # not named like an export are counted per (folder, suffix) instead.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    other_files: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Inputs read only in part (a truncated .gz, a document too deep): the rest is quarantined.
+    partly_read: list[str] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -72,30 +91,17 @@ class IngestReport:
     def usable(self) -> int:
         return sum(t.read for t in self.tables.values())
 
+    @property
+    def skipped_count(self) -> int:
+        return len(self.skipped) + sum(self.other_files.values())
 
-def expand_inputs(paths: Sequence[Path]) -> list[Path]:
-    """The files to read: each file given, and the JSON files under each folder, sorted.
-
-    A file that only accompanies another (a Mastodon archive's ``actor.json`` beside its
-    ``outbox.json``) is read by that file's reader, not on its own.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.name.endswith(INPUT_SUFFIXES)
-                    and not (
-                        p.name in COMPANION_FILES and (p.parent / COMPANION_FILES[p.name]).exists()
-                    )
-                )
-            )
-        else:
-            found.append(path)
-    return found
+    def skipped_rows(self) -> list[tuple[str, str]]:
+        """(what, why) of every file passed over, other files grouped by folder and suffix."""
+        rows = list(self.skipped)
+        for (folder, suffix), count in sorted(self.other_files.items()):
+            noun = "file" if count == 1 else "files"
+            rows.append((f"{folder}: {count:,} {suffix} {noun}", NOT_AN_EXPORT_NAME))
+        return rows
 
 
 def _newer(candidate: Account, current: Account) -> bool:
@@ -128,12 +134,23 @@ def _to_utc(account: Account) -> Account:
 
 class _Batch:
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.accounts: dict[tuple[str, str], Account] = {}
         self.posts: list[Post] = []
         self.media: list[Media] = []
         self.interactions: list[Interaction] = []
         self.rejects: list[QuarantineRow] = []
         self.size = 0
+
+
+@dataclass(slots=True)
+class _FileState:
+    """How far the reading of one file got: its format's name and the items read."""
+
+    format: str
+    items: int = 0
 
 
 class IngestEngine:
@@ -166,8 +183,11 @@ class IngestEngine:
         run_id = self.database.start_run("\n".join(str(p) for p in paths))
         status = "failed"
         try:
-            for path in expand_inputs(paths):
-                self._ingest_file(path, format_name, report, progress)
+            inputs = collect_inputs(paths)
+            report.skipped.extend(inputs.skipped)
+            report.other_files.update(inputs.other_files)
+            for item in inputs.files:
+                self._ingest_file(item, format_name, report, progress)
             status = "done"
         finally:
             self.database.finish_run(
@@ -184,43 +204,106 @@ class IngestEngine:
 
     def _ingest_file(
         self,
-        path: Path,
+        item: InputFile,
         format_name: str,
         report: IngestReport,
         progress: Callable[[Path, int], ProgressCallback | None] | None,
     ) -> None:
+        """Read one file; a break part-way keeps what came before it (see ``_read_file``)."""
+        path = item.path
+        batch = _Batch()
         try:
-            if not path.is_file():
-                raise InputError(f"{path}: no such file")
-            fmt: IngestFormat = (
-                detect_format(path) if format_name == "auto" else get_format(format_name)
-            )
-            callback = progress(path, path.stat().st_size) if progress else None
             source = str(path.resolve())
-            batch = _Batch()
+        except (OSError, RuntimeError):  # a link loop
+            source = str(path.absolute())
+        state = _FileState(format_name)
+        try:
+            self._read_file(
+                path,
+                format_name=format_name,
+                source=source,
+                batch=batch,
+                state=state,
+                report=report,
+                progress=progress,
+            )
+        except UnrecognisedInput as exc:
+            if item.named:
+                report.unreadable.append(str(exc))
+            else:
+                report.skipped.append((str(path), exc.reason))
+        except QuarantinedInput as exc:
+            self._add(
+                batch,
+                Rejected(locator=exc.locator, reason=exc.reason, raw=exc.raw),
+                source,
+                state.format,
+            )
+            self._flush(batch, report)
+            report.partly_read.append(str(exc))
+            report.files.append((str(path), state.format))
+        except RecursionError:
+            # A reader walked a record nested deeper than Python follows: keep what was
+            # read, quarantine the rest of the file, go on with the next one.
+            where = f"after record {state.items:,}"
+            reason = f"{TOO_DEEP}; the rest of the file is not read"
+            self._add(batch, Rejected(locator=where, reason=reason, raw=b""), source, state.format)
+            self._flush(batch, report)
+            report.partly_read.append(f"{path}: {where}: {reason}")
+            report.files.append((str(path), state.format))
+        except InputError as exc:
+            self._flush(batch, report)  # what was read before the failure is kept
+            report.unreadable.append(str(exc))
+
+    def _read_file(
+        self,
+        path: Path,
+        *,
+        format_name: str,
+        source: str,
+        batch: _Batch,
+        state: _FileState,
+        report: IngestReport,
+        progress: Callable[[Path, int], ProgressCallback | None] | None,
+    ) -> None:
+        if not path.is_file():
+            raise InputError(f"{path}: {describe_unreadable(path)}")
+        fmt: IngestFormat = (
+            detect_format(path) if format_name == "auto" else get_format(format_name)
+        )
+        state.format = fmt.name
+        callback = progress(path, path.stat().st_size) if progress else None
+        try:
             items = (
                 fmt.read_batches(path, callback, self.chunk_bytes)
                 if self.bulk and isinstance(fmt, BulkIngestFormat)
                 else fmt.read(path, callback)
             )
             for item in items:
+                state.items += 1
                 if isinstance(item, ColumnBatch):
                     self._flush(batch, report)
-                    batch = _Batch()
-                    self._flush_columns(item, report)
+                    self._flush_columns(item, source, fmt.name, report)
                     continue
                 self._add(batch, item, source, fmt.name)
                 if batch.size >= self.batch_size:
                     self._flush(batch, report)
-                    batch = _Batch()
-            self._flush(batch, report)
-            report.files.append((str(path), fmt.name))
-        except InputError as exc:
-            report.unreadable.append(str(exc))
+        except InputError:
+            raise
+        except (OSError, EOFError, zlib.error) as exc:  # a reader that let one through
+            raise InputError(f"{path}: cannot read: {exc}") from exc
+        self._flush(batch, report)
+        report.files.append((str(path), fmt.name))
 
     @staticmethod
     def _add(batch: _Batch, item: Record | Rejected, source: str, format_name: str) -> None:
         batch.size += 1
+        if not isinstance(item, Rejected):
+            checked = check_record(item)
+            if isinstance(checked, str):
+                item = Rejected(locator=record_locator(item), reason=checked, raw=record_raw(item))
+            else:
+                item = checked
         if isinstance(item, Post):
             batch.posts.append(item)
         elif isinstance(item, Interaction):
@@ -237,6 +320,7 @@ class IngestEngine:
             )
 
     def _flush(self, batch: _Batch, report: IngestReport) -> None:
+        """Store the batch and empty it, so the caller goes on filling the same one."""
         for table, records in (
             ("posts", batch.posts),
             ("media", batch.media),
@@ -245,18 +329,35 @@ class IngestEngine:
             if records:
                 self._write_table(table, to_table(records, table), report)
         self._write_accounts(list(batch.accounts.values()), batch.rejects, report)
+        batch.clear()
 
-    def _flush_columns(self, batch: ColumnBatch, report: IngestReport) -> None:
+    def _flush_columns(
+        self, batch: ColumnBatch, source: str, format_name: str, report: IngestReport
+    ) -> None:
         report.bulk_batches += 1
+        # Rows a bulk reader let through that the record check would not (a negative
+        # count, a NUL in a text) take the per-record way: cleaned or quarantined.
+        suspect = _Batch()
         for table, rows in (
             ("posts", batch.posts),
             ("media", batch.media),
             ("interactions", batch.interactions),
         ):
-            if rows.num_rows:
-                self._write_table(table, rows, report)
+            checked = check_table(table, rows)
+            for record in checked.suspect:
+                self._add(suspect, record, source, format_name)
+            if checked.clean.num_rows:
+                self._write_table(table, checked.clean, report)
+        accounts: list[Account] = []
+        for account in batch.accounts:
+            if check_record(account) is account:
+                accounts.append(account)
+            else:
+                self._add(suspect, account, source, format_name)
         # Arrow timestamps in the archive schema are UTC already.
-        self._write_accounts(batch.accounts, [], report)
+        self._write_accounts(accounts, [], report)
+        if suspect.size:
+            self._flush(suspect, report)
 
     def _write_table(self, table: str, rows: pa.Table, report: IngestReport) -> None:
         started = time.perf_counter()

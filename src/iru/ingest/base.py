@@ -10,7 +10,7 @@ when the file as a whole cannot be read.
 from __future__ import annotations
 
 import gzip
-import io
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +50,38 @@ class InputError(Exception):
     """The input as a whole cannot be opened or read (not one bad record)."""
 
 
+class UnrecognisedInput(InputError):
+    """No installed format recognises the file (or it is empty): inside a folder it is
+    skipped with ``reason``; named on its own it cannot be read."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class QuarantinedInput(InputError):
+    """Part of an input, or all of it, cannot be read as records.
+
+    That part goes to the quarantine under ``locator`` with ``reason`` (``raw``: what of
+    it could be kept); the records read before it are stored and the run goes on.
+    """
+
+    def __init__(self, message: str, *, locator: str, reason: str, raw: bytes = b"") -> None:
+        super().__init__(message)
+        self.locator = locator
+        self.reason = reason
+        self.raw = raw
+
+
+class TruncatedInput(QuarantinedInput, EOFError):
+    """A compressed input breaks off (truncated or corrupt): what came before the break is
+    read, the break is quarantined. Also an EOFError, so existing handlers see a read error."""
+
+
+# How a document nested too deeply to decode is described (RecursionError in the decoder).
+TOO_DEEP = "nested too deeply to read (more levels than the JSON decoder allows)"
+
+
 @runtime_checkable
 class IngestFormat(Protocol):
     """One platform export format. Registered under the ``iru.ingest_formats`` entry point."""
@@ -80,36 +112,133 @@ class BulkIngestFormat(IngestFormat, Protocol):
         ...
 
 
+# What breaks a compressed stream: a truncated file, a corrupt block or trailer.
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+# The first line a sniffer gets may run past the head, up to this much.
+_FIRST_LINE_MAX = 64 * 1024 * 1024
+
+
+def _break_reason(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "compressed file ends before its end-of-stream marker (truncated)"
+    return f"corrupt compressed data: {exc}"
+
+
+class _GzipInput(gzip.GzipFile):
+    """A ``.gz`` input whose sized reads return the data before a break in the stream.
+
+    ``gzip.GzipFile.read(n)`` loses the whole block it was filling when the stream
+    breaks off; here the data before the break comes back first, and the break is
+    raised, as :class:`TruncatedInput`, by the next read.
+    """
+
+    _failure: TruncatedInput | None = None
+
+    def _broken(self, exc: BaseException) -> TruncatedInput:
+        where = f"after byte {self.tell():,} of the uncompressed data"
+        reason = _break_reason(exc)
+        return TruncatedInput(f"{self.name}: {where}: {reason}", locator=where, reason=reason)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._failure is not None:
+            raise self._failure
+        if size is None or size < 0:
+            try:
+                return super().read(size)
+            except _GZIP_ERRORS as exc:
+                raise self._broken(exc) from exc
+        parts: list[bytes] = []
+        wanted = size
+        while wanted > 0:
+            try:
+                piece = self.read1(wanted)
+            except _GZIP_ERRORS as exc:
+                failure = self._broken(exc)
+                if not parts:
+                    raise failure from exc
+                self._failure = failure
+                break
+            if not piece:
+                break
+            parts.append(piece)
+            wanted -= len(piece)
+        return b"".join(parts)
+
+
 def open_input(path: Path) -> BinaryIO:
     """Open an input file for reading bytes, transparently un-gzipping ``.gz`` files."""
     try:
         if path.suffix == ".gz":
-            return gzip.open(path, "rb")  # type: ignore[return-value]
+            return _GzipInput(path, "rb")  # type: ignore[return-value]
         return path.open("rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from exc
 
 
+def too_deep(line: bytes) -> bool:
+    """Whether a JSON text is nested more deeply than the decoder can follow."""
+    try:
+        msgspec.json.decode(line)
+    except RecursionError:
+        return True
+    except msgspec.DecodeError:
+        return False
+    return False
+
+
+def _first_line(path: Path, lines: Iterator[bytes]) -> bytes:
+    """The first non-blank line that is not nested too deeply to decode."""
+    deep = 0
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not too_deep(stripped):
+            return stripped
+        deep += 1
+        if deep >= 16:
+            break
+    if deep:
+        raise QuarantinedInput(
+            f"{path}: {TOO_DEEP}", locator="file", reason=f"{TOO_DEEP}; no line could be decoded"
+        )
+    return b""
+
+
+def _head_lines(head: bytes, handle: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``head``; one it cuts off, and the lines after it, read on from ``handle``."""
+    *whole, tail = head.split(b"\n")
+    yield from whole
+    if len(head) < SNIFF_BYTES:
+        yield tail
+        return
+    try:
+        yield tail + handle.readline(_FIRST_LINE_MAX)
+        while line := handle.readline(_FIRST_LINE_MAX):
+            yield line
+    except (OSError, *_GZIP_ERRORS):
+        return  # the reader meets the same break and reports it
+
+
 def read_head(path: Path) -> tuple[bytes, bytes]:
-    """The first bytes of a file and its whole first non-blank line (capped at 64 MiB)."""
+    """The first bytes of a file and its first usable non-blank line (capped at 64 MiB).
+
+    A line nested too deeply to decode is passed over for the next one, so one such
+    record does not hide the file's format from the sniffers.
+    """
     with open_input(path) as handle:
         try:
             head = handle.read(SNIFF_BYTES)
-            first_line = b""
-            rest = io.BytesIO(head)
-            for line in rest:
-                if line.strip():
-                    first_line = line
-                    break
-            if first_line and not first_line.endswith(b"\n") and len(head) == SNIFF_BYTES:
-                first_line += handle.readline(64 * 1024 * 1024)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, *_GZIP_ERRORS) as exc:
             raise InputError(f"{path}: cannot read: {exc}") from exc
-    return head, first_line.strip()
+        return head, _first_line(path, _head_lines(head, handle))
 
 
 def iter_lines(path: Path, progress: ProgressCallback | None) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, line without its newline) for each non-blank line."""
+    """(1-based line number, line without its newline) for each non-blank line.
+
+    A gzip stream that breaks off raises :class:`TruncatedInput` after the last whole line.
+    """
     number = 0
     with open_input(path) as handle:
         try:
@@ -119,16 +248,35 @@ def iter_lines(path: Path, progress: ProgressCallback | None) -> Iterator[tuple[
                 stripped = line.strip()
                 if stripped:
                     yield number, stripped
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except _GZIP_ERRORS as exc:
+            reason = _break_reason(exc)
+            raise TruncatedInput(
+                f"{path}: line {number + 1}: {reason}", locator=f"line {number + 1}", reason=reason
+            ) from exc
+        except OSError as exc:
             raise InputError(f"{path}: cannot read past line {number}: {exc}") from exc
 
 
+def guard_line(
+    read_line: Callable[[int, bytes], Iterator[Record | Rejected]], number: int, line: bytes
+) -> Iterator[Record | Rejected]:
+    """``read_line``'s records of one line; a line nested too deeply to decode is rejected."""
+    try:
+        yield from read_line(number, line)
+    except RecursionError:
+        yield Rejected(locator=f"line {number}", reason=TOO_DEEP, raw=line)
+
+
 def load_document(path: Path, progress: ProgressCallback | None) -> object:
-    """A whole-file JSON document (Telegram, ActivityPub), decoded without a schema."""
+    """A whole-file JSON document (Telegram, ActivityPub), decoded without a schema.
+
+    A document nested too deeply to decode goes to the quarantine whole
+    (:class:`QuarantinedInput`), with its first 64 KiB.
+    """
     with open_input(path) as handle:
         try:
             data = handle.read()
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, *_GZIP_ERRORS) as exc:
             raise InputError(f"{path}: cannot read: {exc}") from exc
     if progress is not None:
         progress(len(data))
@@ -136,6 +284,10 @@ def load_document(path: Path, progress: ProgressCallback | None) -> object:
         return msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         raise InputError(f"{path}: not a JSON document: {exc}") from exc
+    except RecursionError:
+        raise QuarantinedInput(
+            f"{path}: {TOO_DEEP}", locator="document", reason=TOO_DEEP, raw=data[:SNIFF_BYTES]
+        ) from None
 
 
 def error_reason(exc: Exception) -> str:

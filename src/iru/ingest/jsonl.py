@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import msgspec
 
 from iru.domain import Account, Interaction, InteractionKind, Media, Post, Record, interaction_id
-from iru.ingest.base import ProgressCallback, Rejected, error_reason, iter_lines
+from iru.ingest.base import TOO_DEEP, ProgressCallback, Rejected, error_reason, iter_lines
+from iru.ingest.export_media import file_in_export
 
 
 class AccountLine(Account, frozen=True, kw_only=True, tag="account", tag_field="type"):
@@ -103,4 +104,11 @@ class JsonlFormat:
             except msgspec.DecodeError as exc:
                 yield Rejected(locator=f"line {number}", reason=f"invalid JSON: {exc}", raw=line)
                 continue
+            except RecursionError:
+                yield Rejected(locator=f"line {number}", reason=TOO_DEEP, raw=line)
+                continue
+            if isinstance(record, MediaLine) and record.local_path is not None:
+                # A downloaded file is named relative to this file's folder, and only there.
+                local = file_in_export(path.parent, record.local_path)
+                record = msgspec.structs.replace(record, local_path=local)
             yield record.to_record() if isinstance(record, InteractionLine) else record

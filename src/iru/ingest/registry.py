@@ -6,7 +6,13 @@ from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from iru.ingest.base import IngestFormat, InputError, read_head
+from iru.ingest.base import (
+    TOO_DEEP,
+    IngestFormat,
+    QuarantinedInput,
+    UnrecognisedInput,
+    read_head,
+)
 
 ENTRY_POINT_GROUP = "iru.ingest_formats"
 
@@ -41,17 +47,29 @@ def get_format(name: str) -> IngestFormat:
 
 
 def detect_format(path: Path) -> IngestFormat:
-    """The format a file is in, judged from its first bytes; InputError when none fits."""
+    """The format a file is in, judged from its first bytes.
+
+    UnrecognisedInput when none fits; QuarantinedInput when the file is nested too
+    deeply for any sniffer to decode it (it goes to the quarantine whole).
+    """
     head, first_line = read_head(path)
     if not head.strip():
-        raise InputError(f"{path}: file is empty")
+        raise UnrecognisedInput(f"{path}: file is empty", reason="empty file")
     formats = available_formats()
     ordered = [n for n in _SNIFF_ORDER if n in formats] + sorted(
         n for n in formats if n not in _SNIFF_ORDER
     )
+    too_deep = False
     for name in ordered:
-        if formats[name].sniff(head, first_line):
-            return formats[name]
-    raise InputError(
-        f"{path}: format not recognised (tried {', '.join(ordered)}); name it with --format"
+        try:
+            if formats[name].sniff(head, first_line):
+                return formats[name]
+        except RecursionError:
+            too_deep = True
+    if too_deep:
+        raise QuarantinedInput(f"{path}: {TOO_DEEP}", locator="file", reason=TOO_DEEP, raw=head)
+    reason = f"not a known export format (tried {', '.join(ordered)})"
+    raise UnrecognisedInput(
+        f"{path}: format not recognised (tried {', '.join(ordered)}); name it with --format",
+        reason=reason,
     )

@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
 from iru.domain import Account
 from iru.storage.schema import accounts, ingest_runs, quarantine
@@ -50,6 +50,17 @@ def redact_url(url: str) -> str:
         return "<unparseable database url>"
 
 
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "\\x00")
+
+
+def _without_row_details(context: ExceptionContext) -> None:
+    """Drop PostgreSQL's DETAIL from an error: it quotes the row ("Failing row contains ...")."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (error.args[0].split("\nDETAIL:", 1)[0], *error.args[1:])
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -71,8 +82,12 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        # hide_parameters: an error never prints the rows it was writing (personal data).
+        self.engine: Engine = create_engine(
+            url, future=True, pool_pre_ping=True, hide_parameters=True
+        )
         self._upsert: tuple[str, list[tuple[str, Any]], bool] | None = None
+        event.listen(self.engine, "handle_error", _without_row_details)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -176,10 +191,11 @@ class Database:
         now = datetime.now(UTC)
         reject_rows = [
             {
-                "source": r.source,
-                "format": r.format,
-                "locator": r.locator,
-                "reason": r.reason,
+                # Text columns on PostgreSQL cannot hold NUL; a locator or reason may quote it.
+                "source": _no_nul(r.source),
+                "format": _no_nul(r.format),
+                "locator": _no_nul(r.locator),
+                "reason": _no_nul(r.reason),
                 "raw": r.raw,
                 "quarantined_at": now,
             }
