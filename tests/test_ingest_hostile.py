@@ -231,12 +231,45 @@ def test_counts_beyond_64_bits_or_negative_are_quarantined_naming_the_field(
     assert _account_row(iru, "acct-ok") is not None
     assert _account_row(iru, "acct-big") is None and _account_row(iru, "acct-neg") is None
     reasons = {q["locator"]: q["reason"] for q in _quarantine(iru)}
-    assert reasons["post forum/p-big"].startswith("like_count is too large")
-    assert reasons["post forum/p-huge"].startswith("view_count is too large")
-    assert reasons["post forum/p-neg"].startswith("repost_count is negative (-3)")
-    assert reasons["account forum/acct-big"].startswith("followers_count is too large")
-    assert reasons["account forum/acct-neg"].startswith("following_count is negative")
+    assert reasons["line 1: post forum/p-big"].startswith("like_count is too large")
+    assert reasons["line 2: post forum/p-huge"].startswith("view_count is too large")
+    assert reasons["line 3: post forum/p-neg"].startswith("repost_count is negative (-3)")
+    assert reasons["line 4: account forum/acct-big"].startswith("followers_count is too large")
+    assert reasons["line 5: account forum/acct-neg"].startswith("following_count is negative")
     assert reasons["post twitter/9001"].startswith("like_count is negative (-7)")
+
+
+def test_unsafe_platforms_and_nul_in_identifiers_are_quarantined_with_their_line(
+    iru: Iru, tmp_path: Path
+) -> None:
+    """A platform names an archive folder: ``x/../..`` must never write outside it; a NUL
+    in an id would merge two records if removed, so the record is refused instead."""
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                _post("p-trav", platform="x/../../../../escaped"),
+                _post("p-nulplat", platform="nul\u0000byte"),
+                _post("p-empty", platform=""),
+                _post("p-id\u0000"),
+                _post("p-id"),
+                _post("p-ment", mentions=["acct\u00002"]),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = iru("ingest", str(path))
+    assert "accepted 1" in result.output and "quarantined 5" in result.output
+    assert _stored(iru, "SELECT platform, post_id FROM posts") == [("forum", "p-id")]
+    assert not (tmp_path / "escaped").exists()
+    assert not any(p.name == "escaped" for p in iru.workspace.parent.rglob("escaped"))
+    reasons = {q["locator"]: q["reason"] for q in _quarantine(iru)}
+    assert "is not a plain name" in reasons["line 1: post x/../../../../escaped/p-trav"]
+    assert "is not a plain name" in reasons["line 2: post nulbyte/p-nulplat"]
+    assert "is not a plain name" in reasons["line 3: post /p-empty"]
+    assert reasons["line 4: post forum/p-id"] == "post_id holds a NUL byte"
+    assert reasons["line 6: post forum/p-ment"] == "mentions holds a NUL byte"
 
 
 # -- item 13: truncated gzip ---------------------------------------------------------------

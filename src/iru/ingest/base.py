@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, ClassVar, Protocol, runtime_checkable
@@ -20,6 +20,7 @@ import msgspec
 import pyarrow as pa
 
 from iru.domain import Account, Record
+from iru.ingest.sanitise import check_record, record_locator
 
 # Called with the number of input bytes consumed since the last call.
 ProgressCallback = Callable[[int], None]
@@ -257,12 +258,30 @@ def iter_lines(path: Path, progress: ProgressCallback | None) -> Iterator[tuple[
             raise InputError(f"{path}: cannot read past line {number}: {exc}") from exc
 
 
+def checked_line(
+    items: Iterable[Record | Rejected], number: int, line: bytes
+) -> Iterator[Record | Rejected]:
+    """The records of one line through the store's record check, a refused one rejected
+    with the line's place (``line 12: post twitter/9001``) so the analyst can find it."""
+    for item in items:
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        checked = check_record(item)
+        if isinstance(checked, str):
+            where = f"line {number}: {record_locator(item)}"
+            yield Rejected(locator=where, reason=checked, raw=line)
+        else:
+            yield checked
+
+
 def guard_line(
     read_line: Callable[[int, bytes], Iterator[Record | Rejected]], number: int, line: bytes
 ) -> Iterator[Record | Rejected]:
-    """``read_line``'s records of one line; a line nested too deeply to decode is rejected."""
+    """``read_line``'s records of one line, each checked (:func:`checked_line`); a line
+    nested too deeply to decode is rejected."""
     try:
-        yield from read_line(number, line)
+        yield from checked_line(read_line(number, line), number, line)
     except RecursionError:
         yield Rejected(locator=f"line {number}", reason=TOO_DEEP, raw=line)
 

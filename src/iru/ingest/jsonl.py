@@ -15,7 +15,14 @@ from typing import Any, ClassVar
 import msgspec
 
 from iru.domain import Account, Interaction, InteractionKind, Media, Post, Record, interaction_id
-from iru.ingest.base import TOO_DEEP, ProgressCallback, Rejected, error_reason, iter_lines
+from iru.ingest.base import (
+    TOO_DEEP,
+    ProgressCallback,
+    Rejected,
+    checked_line,
+    error_reason,
+    iter_lines,
+)
 from iru.ingest.export_media import file_in_export
 
 
@@ -111,4 +118,5 @@ class JsonlFormat:
                 # A downloaded file is named relative to this file's folder, and only there.
                 local = file_in_export(path.parent, record.local_path)
                 record = msgspec.structs.replace(record, local_path=local)
-            yield record.to_record() if isinstance(record, InteractionLine) else record
+            out = record.to_record() if isinstance(record, InteractionLine) else record
+            yield from checked_line((out,), number, line)

@@ -7,13 +7,19 @@ batch, so no reader has to repeat it:
   (Parquet, SQLite and PostgreSQL alike) and none of them can be negative:
   ``0 <= n < 2**63``. A record with a value outside is quarantined, the reason naming
   the field.
-- U+0000 (NUL) is removed from every text field, list items included. PostgreSQL cannot
-  store it in text and it carries nothing a reader sees, so it is dropped the same way
-  on both databases and in the archive (other characters are kept as they are).
+- U+0000 (NUL) is removed from every free-text field, list items included. PostgreSQL
+  cannot store it in text and it carries nothing a reader sees, so it is dropped the same
+  way on both databases and in the archive (other characters are kept as they are).
+- An identifier (the platform, any ``*_id`` field, id lists, mentions) holding a NUL is
+  quarantined instead: removing it would merge two different records into one.
+- The platform names a folder of the archive (``platform=<name>``), so it must be a
+  plain name: 1-64 letters, digits, ``.``, ``_`` or ``-``, starting with a letter or a
+  digit. Anything else (``x/../../tmp``, a NUL, an empty name) is quarantined.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import msgspec
@@ -24,6 +30,25 @@ from iru.domain import Account, Interaction, Media, Post, Record
 
 INT_MAX = 2**63 - 1
 NUL = "\x00"
+PLATFORM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Fields that name records rather than carry text: a NUL there is refused, not removed.
+_IDENTIFIERS = frozenset({"platform", "forwarded_from", "mentions"})
+
+
+def is_identifier(name: str) -> bool:
+    return name in _IDENTIFIERS or name.endswith(("_id", "_ids"))
+
+
+def platform_problem(platform: str) -> str | None:
+    """Why ``platform`` cannot name an archive partition, or None when it can."""
+    if PLATFORM_NAME.fullmatch(platform):
+        return None
+    shown = platform.replace(NUL, "\\0")[:80]
+    return (
+        f"platform {shown!r} is not a plain name (1-64 letters, digits, '.', '_' or '-', "
+        "starting with a letter or a digit)"
+    )
+
 
 # The record class behind each archive table (its columns are the record's fields).
 TABLE_RECORDS: dict[str, type[Post] | type[Media] | type[Interaction]] = {
@@ -53,6 +78,9 @@ def _without_nul(value: object) -> object:
 
 def check_record(record: Record) -> Record | str:
     """The record ready to store (NUL removed from its text), or why it cannot be stored."""
+    problem = platform_problem(record.platform)
+    if problem is not None:
+        return problem
     changes: dict[str, object] = {}
     for name in record.__struct_fields__:
         value = getattr(record, name)
@@ -64,6 +92,8 @@ def check_record(record: Record) -> Record | str:
                 return problem
         elif isinstance(value, str):
             if NUL in value:
+                if is_identifier(name):
+                    return f"{name} holds a NUL byte"
                 changes[name] = _without_nul(value)
         elif isinstance(value, list):
             for item in value:
@@ -72,6 +102,8 @@ def check_record(record: Record) -> Record | str:
                     if problem is not None:
                         return problem
                 elif isinstance(item, str) and NUL in item:
+                    if is_identifier(name):
+                        return f"{name} holds a NUL byte"
                     changes[name] = _without_nul(value)
     return msgspec.structs.replace(record, **changes) if changes else record
 

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from iru.domain.columns import KEYS, SCHEMAS
+from iru.ingest.sanitise import platform_problem
 
 TABLES = tuple(SCHEMAS)
 GENERATION = ".generation"  # rewritten after every write that adds rows
@@ -61,6 +62,10 @@ class Archive:
         self._known: dict[tuple[str, str, str], set[str]] = {}
 
     def partition_dir(self, table: str, platform: str, day: str) -> Path:
+        """The folder of one partition; a platform that is not a plain name is refused
+        (ingest quarantines such records first: this guards every other writer)."""
+        if platform_problem(platform) is not None:
+            raise ValueError(f"platform {platform[:80]!r} cannot name an archive folder")
         return self.root / table / f"platform={platform}" / f"day={day}"
 
     def remove_partial_files(self) -> int:
