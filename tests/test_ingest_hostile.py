@@ -254,13 +254,17 @@ def test_unsafe_platforms_and_nul_in_identifiers_are_quarantined_with_their_line
                 _post("p-id\u0000"),
                 _post("p-id"),
                 _post("p-ment", mentions=["acct\u00002"]),
+                _post("p-eq", platform="a=b"),
+                _post(""),
+                _post("p-noauthor", account_id=""),
+                _post("p-long" + "x" * 3000),
             ]
         )
         + "\n",
         encoding="utf-8",
     )
     result = iru("ingest", str(path))
-    assert "accepted 1" in result.output and "quarantined 5" in result.output
+    assert "accepted 1" in result.output and "quarantined 9" in result.output
     assert _stored(iru, "SELECT platform, post_id FROM posts") == [("forum", "p-id")]
     assert not (tmp_path / "escaped").exists()
     assert not any(p.name == "escaped" for p in iru.workspace.parent.rglob("escaped"))
@@ -270,6 +274,13 @@ def test_unsafe_platforms_and_nul_in_identifiers_are_quarantined_with_their_line
     assert "is not a plain name" in reasons["line 3: post /p-empty"]
     assert reasons["line 4: post forum/p-id"] == "post_id holds a NUL byte"
     assert reasons["line 6: post forum/p-ment"] == "mentions holds a NUL byte"
+    # "=" would break the archive's hive partitioning for every later query.
+    assert "is not a plain name" in reasons["line 7: post a=b/p-eq"]
+    assert reasons["line 8: post forum/"] == "post_id is empty"
+    assert reasons["line 9: post forum/p-noauthor"] == "account_id is empty"
+    assert reasons[f"line 10: post forum/p-long{'x' * 3000}"].endswith("2,048 characters")
+    stats = iru("stats")
+    assert stats.exit_code == 0, stats.output
 
 
 # -- item 13: truncated gzip ---------------------------------------------------------------

@@ -12,6 +12,9 @@ batch, so no reader has to repeat it:
   way on both databases and in the archive (other characters are kept as they are).
 - An identifier (the platform, any ``*_id`` field, id lists, mentions) holding a NUL is
   quarantined instead: removing it would merge two different records into one.
+- A required identifier (a record's own id, its author) cannot be empty, and no
+  identifier is longer than 2,048 characters: records sharing ``""`` would collapse
+  into one.
 - The platform names a folder of the archive (``platform=<name>``), so it must be a
   plain name: 1-64 letters, digits, ``.``, ``_`` or ``-``, starting with a letter or a
   digit. Anything else (``x/../../tmp``, a NUL, an empty name) is quarantined.
@@ -33,6 +36,18 @@ NUL = "\x00"
 PLATFORM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Fields that name records rather than carry text: a NUL there is refused, not removed.
 _IDENTIFIERS = frozenset({"platform", "forwarded_from", "mentions"})
+
+
+ID_MAX = 2048
+
+
+def _required(kind: type[Record]) -> frozenset[str]:
+    """The fields a record of ``kind`` must be given (those without a default)."""
+    fields = kind.__struct_fields__
+    return frozenset(fields[: len(fields) - len(kind.__struct_defaults__)])
+
+
+_REQUIRED = {kind: _required(kind) for kind in (Account, Post, Media, Interaction)}
 
 
 def is_identifier(name: str) -> bool:
@@ -81,9 +96,17 @@ def check_record(record: Record) -> Record | str:
     problem = platform_problem(record.platform)
     if problem is not None:
         return problem
+    required = next(
+        (fields for kind, fields in _REQUIRED.items() if isinstance(record, kind)), frozenset()
+    )
     changes: dict[str, object] = {}
     for name in record.__struct_fields__:
         value = getattr(record, name)
+        if isinstance(value, str) and is_identifier(name):
+            if not value and name in required:
+                return f"{name} is empty"
+            if len(value) > ID_MAX:
+                return f"{name} is longer than {ID_MAX:,} characters"
         if isinstance(value, bool) or value is None:
             continue
         if isinstance(value, int):
