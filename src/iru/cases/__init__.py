@@ -1,1 +1,2 @@
-"""The case workflow: audit log, evidence, and (later) triage, review and referral."""
+"""The case workflow's pure core: access, holds, triage order, audit and evidence chains,
+referral packages, TCO forms, deadline clocks and sharing formats."""

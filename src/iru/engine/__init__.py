@@ -1,1 +1,2 @@
-"""Engines that run the pipeline's batch functions: in-process here, Dask later."""
+"""Services and batch runs that tie the pure core to storage: ingest, detect, assess,
+cases, referrals, delivery, tracking, experiments, counter analysis."""

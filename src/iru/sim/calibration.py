@@ -1,9 +1,9 @@
 """Each generated figure beside the published figure it is calibrated to, with a tolerance.
 
-Targets come from shared/CALIBRATION.md. Counts scale with ``--scale``; shares
+Targets are the published figures (docs/simulator.md names them). Counts scale with ``--scale``; shares
 and distributions do not. The total of supporter posts a day is reported against
 both readings of the census (133,422 over its 20,000-account sample, or the rates
-applied to 46,000 accounts, 250,000–300,000); see that file for the conflict.
+applied to 46,000 accounts, 250,000–300,000); docs/simulator.md explains the conflict.
 """
 
 from __future__ import annotations

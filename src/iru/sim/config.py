@@ -1,6 +1,6 @@
 """The knobs of a simulated world, and the published figures they are calibrated to.
 
-Every figure comes from shared/CALIBRATION.md (Berger & Morgan, "The ISIS Twitter
+Every figure comes from the published studies (Berger & Morgan, "The ISIS Twitter
 Census", 2015, and the suspension studies). ``WorldConfig`` at ``scale=1.0`` is the
 census world; smaller scales keep every share and distribution and shrink counts.
 """

@@ -1,1 +1,2 @@
-"""iru's HTTP side: the platforms' status callbacks (and, later, the analysts' workbench)."""
+"""iru's HTTP side: the analysts' workbench (pages and JSON API) and the platforms'
+status callbacks."""
