@@ -1,0 +1,1 @@
+"""Fuzzing kept in the suite: readers and routes fed mutated, generated and hostile input."""
