@@ -14,9 +14,11 @@ import hmac
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from iru.engine.connectors.http import event_from_json
 from iru.engine.referrals import EventTimeError, ReferralError, ReferralService
@@ -33,6 +35,25 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+class CallbackError(BaseModel):
+    """A refused callback: ``error`` says why."""
+
+    error: str
+
+
+# Every answer a platform may get, documented so its client knows them.
+CALLBACK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": CallbackError, "description": why}
+    for status, why in (
+        (400, "the body is not a callback (ticket and event)"),
+        (401, "missing or wrong signature"),
+        (404, "no referral with that ticket on that platform"),
+        (409, "the event does not fit the referral's state"),
+        (422, "the event's time is not a zoned time within the accepted window"),
+    )
+}
+
+
 def callback_router(
     service: ReferralService, secret: str, clock: Callable[[], datetime]
 ) -> APIRouter:
@@ -41,7 +62,7 @@ def callback_router(
         raise ValueError("callback_secret is empty: callbacks cannot be authenticated")
     router = APIRouter()
 
-    @router.post("/callbacks/{platform}", status_code=204)
+    @router.post("/callbacks/{platform}", status_code=204, responses=CALLBACK_RESPONSES)
     async def receive(platform: str, request: Request) -> Response:
         body = await request.body()
         # Compared as bytes: a header with non-ASCII characters is just a wrong signature.
