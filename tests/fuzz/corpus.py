@@ -188,6 +188,8 @@ def _describe(value: Any) -> str:
 
 
 _RECORD_NAME = re.compile(r"\b(?:post|media|account|interaction) ([^/\s]+/.*)$", re.DOTALL)
+# A record refused for its empty id: "line 3: post twitter/" (line readers), "post activitypub/".
+_EMPTY_ID = re.compile(r"^(?:(line \d+): )?(?:post|media|account|interaction) [^/\s]+/$")
 _DEEP_TOKEN = re.compile(r'"(__iru_deep_\d+__)"')
 
 
@@ -568,6 +570,8 @@ def unaccounted(
         if ":" in rest:
             by_key.add(f"{platform}/{rest.split(':', 1)[1].split('>', 1)[0]}")
     by_key |= {"telegram/#" + k.rsplit("/", 1)[-1] for k in by_key if k.startswith("telegram/")}
+    # Rows naming a record with an empty id, each accounting for one unit without a key.
+    empty_ids = [m.group(1) or "" for locator, _ in rows if (m := _EMPTY_ID.match(locator))]
     for unit in units:
         if unit.key is not None and (
             unit.key in stored or (unit.key[0], unit.key[1].replace("\x00", "")) in stored
@@ -582,6 +586,10 @@ def unaccounted(
             for locator in exact
             for prefix in unit.prefixes
         ):
+            continue
+        line = unit.where.split(":", 1)[0] if unit.where.startswith("line ") else ""
+        if unit.key is None and line in empty_ids:
+            empty_ids.remove(line)  # its id was empty: refused as "post twitter/"
             continue
         key = repr(unit.key)
         key = key if len(key) <= 120 else f"{key[:60]}…{key[-40:]} ({len(key)} chars)"

@@ -158,8 +158,9 @@ class TableCheck:
     suspect: list[Record]
 
 
-def _suspect_mask(rows: pa.Table) -> pa.ChunkedArray | None:
-    """True for each row with a negative integer or a NUL in a text (None: no such row)."""
+def _suspect_mask(rows: pa.Table, required: frozenset[str]) -> pa.ChunkedArray | None:
+    """True for each row with a negative integer, a NUL in a text, an empty required
+    identifier or an identifier too long (None: no such row)."""
     flags: list[pa.ChunkedArray] = []
     for field in rows.schema:
         column = rows.column(field.name)
@@ -167,6 +168,11 @@ def _suspect_mask(rows: pa.Table) -> pa.ChunkedArray | None:
             flags.append(pc.fill_null(pc.less(column, 0), False))
         elif pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             flags.append(pc.fill_null(pc.match_substring(column, NUL), False))
+            if is_identifier(field.name):
+                lengths = pc.utf8_length(column)
+                flags.append(pc.fill_null(pc.greater(lengths, ID_MAX), False))
+                if field.name in required:
+                    flags.append(pc.fill_null(pc.equal(lengths, 0), False))
         elif pa.types.is_list(field.type) and pa.types.is_string(field.type.value_type):
             items = pc.list_flatten(column)
             if len(items) == 0:
@@ -189,14 +195,14 @@ def _suspect_mask(rows: pa.Table) -> pa.ChunkedArray | None:
 def check_table(table: str, rows: pa.Table) -> TableCheck:
     """Split a bulk table: rows that pass as they are, and the others as records.
 
-    The others (a negative count, a NUL in a text) go through :func:`check_record` like
+    The others (a negative count, a NUL in a text, an empty or overlong id) go through :func:`check_record` like
     any record, to be cleaned or quarantined. Values beyond 64 bits cannot be in an
     Arrow int64 column, so a bulk reader already hands those to its per-record path.
     """
-    mask = _suspect_mask(rows) if rows.num_rows else None
+    kind = TABLE_RECORDS[table]
+    mask = _suspect_mask(rows, _REQUIRED[kind]) if rows.num_rows else None
     if mask is None:
         return TableCheck(rows, [])
-    kind = TABLE_RECORDS[table]
     fields = set(kind.__struct_fields__)
     suspect: list[Record] = [
         kind(**{name: value for name, value in row.items() if name in fields})
