@@ -283,6 +283,22 @@ def test_unsafe_platforms_and_nul_in_identifiers_are_quarantined_with_their_line
     assert stats.exit_code == 0, stats.output
 
 
+def test_bulk_tweets_with_an_empty_id_are_quarantined(iru: Iru, tmp_path: Path) -> None:
+    """The bulk (columnar) path refuses what the per-record path refuses: an empty id."""
+    tweets = [
+        {"id": ident, "text": "synthetic", "author_id": "501", "created_at": WHEN}
+        for ident in ("", "9101")
+    ]
+    users = [{"id": "501", "username": "synthetic_501", "name": "Synthetic"}]
+    (tmp_path / "responses.jsonl").write_text(
+        json.dumps({"data": tweets, "includes": {"users": users}}) + "\n", encoding="utf-8"
+    )
+    iru("ingest", str(tmp_path / "responses.jsonl"))
+    assert _stored(iru, "SELECT post_id FROM posts") == [("9101",)]
+    reasons = [q["reason"] for q in _quarantine(iru)]
+    assert reasons == ["post_id is empty"]
+
+
 # -- item 13: truncated gzip ---------------------------------------------------------------
 
 
