@@ -12,7 +12,8 @@ batch, so no reader has to repeat it:
   way on both databases and in the archive (other characters are kept as they are).
 - An identifier (the platform, any ``*_id`` field, id lists, mentions) holding a NUL is
   quarantined instead: removing it would merge two different records into one.
-- A required identifier (a record's own id, its author) cannot be empty, and no
+- An identifier cannot be empty (a required one, or an optional one given as ``""``:
+  absent is None), and no
   identifier is longer than 2,048 characters: records sharing ``""`` would collapse
   into one.
 - The platform names a folder of the archive (``platform=<name>``), so it must be a
@@ -39,15 +40,6 @@ _IDENTIFIERS = frozenset({"platform", "forwarded_from", "mentions"})
 
 
 ID_MAX = 2048
-
-
-def _required(kind: type[Record]) -> frozenset[str]:
-    """The fields a record of ``kind`` must be given (those without a default)."""
-    fields = kind.__struct_fields__
-    return frozenset(fields[: len(fields) - len(kind.__struct_defaults__)])
-
-
-_REQUIRED = {kind: _required(kind) for kind in (Account, Post, Media, Interaction)}
 
 
 def is_identifier(name: str) -> bool:
@@ -96,14 +88,11 @@ def check_record(record: Record) -> Record | str:
     problem = platform_problem(record.platform)
     if problem is not None:
         return problem
-    required = next(
-        (fields for kind, fields in _REQUIRED.items() if isinstance(record, kind)), frozenset()
-    )
     changes: dict[str, object] = {}
     for name in record.__struct_fields__:
         value = getattr(record, name)
         if isinstance(value, str) and is_identifier(name):
-            if not value and name in required:
+            if not value:  # required, or given as "" (None when absent)
                 return f"{name} is empty"
             if len(value) > ID_MAX:
                 return f"{name} is longer than {ID_MAX:,} characters"
@@ -158,8 +147,8 @@ class TableCheck:
     suspect: list[Record]
 
 
-def _suspect_mask(rows: pa.Table, required: frozenset[str]) -> pa.ChunkedArray | None:
-    """True for each row with a negative integer, a NUL in a text, an empty required
+def _suspect_mask(rows: pa.Table) -> pa.ChunkedArray | None:
+    """True for each row with a negative integer, a NUL in a text, an empty
     identifier or an identifier too long (None: no such row)."""
     flags: list[pa.ChunkedArray] = []
     for field in rows.schema:
@@ -171,8 +160,7 @@ def _suspect_mask(rows: pa.Table, required: frozenset[str]) -> pa.ChunkedArray |
             if is_identifier(field.name):
                 lengths = pc.utf8_length(column)
                 flags.append(pc.fill_null(pc.greater(lengths, ID_MAX), False))
-                if field.name in required:
-                    flags.append(pc.fill_null(pc.equal(lengths, 0), False))
+                flags.append(pc.fill_null(pc.equal(lengths, 0), False))
         elif pa.types.is_list(field.type) and pa.types.is_string(field.type.value_type):
             items = pc.list_flatten(column)
             if len(items) == 0:
@@ -200,7 +188,7 @@ def check_table(table: str, rows: pa.Table) -> TableCheck:
     Arrow int64 column, so a bulk reader already hands those to its per-record path.
     """
     kind = TABLE_RECORDS[table]
-    mask = _suspect_mask(rows, _REQUIRED[kind]) if rows.num_rows else None
+    mask = _suspect_mask(rows) if rows.num_rows else None
     if mask is None:
         return TableCheck(rows, [])
     fields = set(kind.__struct_fields__)
