@@ -20,10 +20,28 @@ from iru.app import Workspace
 from iru.cli import cli
 from iru.config import load_settings
 
+from . import numba_warm
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 DATA = ROOT / "tests" / "data"
 PG_ADMIN = os.environ.get("IRU_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config) -> None:
+    """With ``-n``: compile the numba kernels once, while the workers start and collect."""
+    numba_warm.start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any) -> None:
+    """Hold back the first tests until that compile is done (the workers then load it)."""
+    numba_warm.wait(node.config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    numba_warm.stop()
 
 
 @pytest.fixture

@@ -1,15 +1,14 @@
 """Indicator files (loading, every kind of error) and the indicator detector (hits, Unicode
-word boundaries, Arabic/Persian folding, language scoping, explanations, throughput).
+word boundaries, Arabic/Persian folding, language scoping, explanations, simulated workloads).
 
-All markers are the simulator's pseudo-words (seed 7) or made up here; run with -s to see the
-throughput.
+All markers are the simulator's pseudo-words (seed 7) or made up here. Throughput is
+measured by bench/indicators.py, not here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -442,7 +441,9 @@ def test_folding_and_words() -> None:
     assert words("नमस्ते दुनिया") == ["नमस्ते".encode(), "दुनिया".encode()]
 
 
-# -- throughput ------------------------------------------------------------------------------
+# -- simulated workloads -------------------------------------------------------------------
+# Throughput is measured by bench/indicators.py (figures in bench/results/indicators.json),
+# not asserted here: a timed floor only measured the CI runner's load.
 
 
 def _sim_posts(n: int, hit_rate: str) -> list[Post]:
@@ -473,22 +474,19 @@ def _sim_posts(n: int, hit_rate: str) -> list[Post]:
     return posts
 
 
-def test_throughput() -> None:
+def test_simulated_workloads_hit_where_the_campaign_is() -> None:
+    """Every language of the simulator: the campaign is hit far more than bystanders, and
+    the regexes only add hits to what the terms, hashtags and domains find."""
     full = load_indicator_file(SAMPLE)
     simple = dataclasses.replace(full, rules=tuple(r for r in full.rules if r.kind != "regex"))
-    lines = []
+    rate: dict[tuple[str, str], float] = {}
     for workload in ("bystanders", "campaign"):
-        batch = Batch(posts=_sim_posts(20_000, workload))
-        for name, indicators in (("terms/hashtags/domains", simple), ("with 2 regexes", full)):
-            detector = IndicatorDetector(indicators).fit(batch)
-            best = 0.0
-            for _ in range(2):
-                start = time.perf_counter()
-                signals = detector.score(batch)
-                best = max(best, len(batch.posts) / (time.perf_counter() - start))
-            per_post = len(signals) / len(batch.posts)
-            lines.append(
-                f"{workload:>10}, {name:<22} {best:>9,.0f} posts/s ({per_post:.2f} hits/post)"
-            )
-            assert best > 2_000  # a floor that holds on a loaded CI runner; see the print
-    print("\nindicators (23-25 rules):\n  " + "\n  ".join(lines))
+        batch = Batch(posts=_sim_posts(400, workload))
+        found = {}
+        for name, indicators in (("simple", simple), ("full", full)):
+            signals = IndicatorDetector(indicators).fit(batch).score(batch)
+            found[name] = {(s.subject_id, s.label) for s in signals}
+            rate[workload, name] = len(signals) / len(batch.posts)
+        assert found["simple"] <= found["full"]
+    assert rate["campaign", "simple"] > 3 * rate["bystanders", "simple"] > 0
+    assert rate["campaign", "full"] > rate["campaign", "simple"]

@@ -28,6 +28,7 @@ from iru.counter.narratives import NarrativeReport
 from iru.counter.segments import ROUTES, Segment
 from iru.engine.cases import UnknownUser
 from iru.engine.counter import CounterAnalysis
+from iru.engine.counter_cache import CounterCache
 from iru.storage.audit import AuditStore
 
 __all__ = [
@@ -138,6 +139,8 @@ def analysis_options(func: F) -> F:
 
 
 def _analysis(ws: Workspace, min_size: int, seed: int) -> CounterAnalysis:
+    """The analysis, with what an earlier command computed on the same data restored from
+    the workspace's cache, and what this one computes written back when it ends."""
     analysis = CounterAnalysis(
         ws.database,
         ws.archive,
@@ -145,6 +148,9 @@ def _analysis(ws: Workspace, min_size: int, seed: int) -> CounterAnalysis:
         min_size=min_size,
         seed=seed,
     )
+    cache = CounterCache(ws.root / "cache" / "counter", analysis)
+    cache.load()
+    click.get_current_context().call_on_close(cache.save)
     if not analysis.data.days:
         raise IruError("no posts stored: ingest data and run `iru detect` first")
     return analysis
