@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 import types
 from pathlib import Path
 
+import click
+from click.testing import CliRunner
+
 import iru.domain
+from iru.cli import COMMANDS, LazyCommand, LazyGroup
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "iru"
 MODULES = sorted(p for p in SRC.rglob("*.py") if "migrations/versions" not in p.as_posix())
@@ -105,3 +112,100 @@ def test_domain_public_api_is_explicit() -> None:
         if not name.startswith("_") and not isinstance(value, types.ModuleType)  # submodules
     }
     assert exported == public
+
+
+# -- start-up: `import iru.cli` and `iru --help` load no command module, no heavy library ----
+
+HEAVY = (
+    "sklearn",
+    "igraph",
+    "numba",
+    "faiss",
+    "fastapi",
+    "uvicorn",
+    "stix2",
+    "duckdb",
+    "pyarrow",
+    "matplotlib",
+)
+
+
+def _modules_after(code: str) -> list[str]:
+    """The modules a fresh interpreter holds after running ``code`` (which prints nothing)."""
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=SRC.parent
+    )
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _heavy(modules: list[str]) -> list[str]:
+    return sorted({m for m in modules if m.split(".", 1)[0] in HEAVY})
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    modules = _modules_after("import iru.cli")
+    assert _heavy(modules) == []
+    assert [m for m in modules if m.startswith("iru.cli.")] == []
+    # The Workspace builds its engines when asked: importing it loads none of them.
+    workspace = _modules_after("import iru.app")
+    assert _heavy(workspace) == []
+    assert [m for m in workspace if m.startswith(("iru.engine", "iru.detect", "iru.network"))] == []
+
+
+def test_help_lists_every_command_of_the_table_and_imports_none() -> None:
+    code = (
+        "import contextlib, io\n"
+        "from iru.cli import main\n"
+        "sys.argv = ['iru', '--help']\n"
+        "shown = io.StringIO()\n"
+        "with contextlib.redirect_stdout(shown):\n"
+        "    main()\n"
+        "sys.stderr.write(shown.getvalue())"
+    )
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=SRC.parent
+    )
+    modules = json.loads(done.stdout.splitlines()[-1])
+    assert _heavy(modules) == []
+    assert [m for m in modules if m.startswith("iru.cli.")] == []
+    listed = {}
+    for line in done.stderr.split("Commands:", 1)[1].splitlines():
+        name, _, text = line.strip().partition(" ")
+        if name:
+            listed[name] = text.strip()
+    assert sorted(listed) == sorted(COMMANDS)
+    for name, entry in COMMANDS.items():
+        text = listed[name]
+        shortened = text.endswith("...") and entry.summary.startswith(text[:-3])
+        assert text == entry.summary or shortened, (name, text)
+
+
+def test_the_command_table_names_each_command_with_its_own_help() -> None:
+    """Each entry loads a click command of that name whose one-line help is the table's."""
+    for name, entry in COMMANDS.items():
+        command = LazyGroup.load(name, entry)
+        assert command.name == name
+        assert command.get_short_help_str(limit=1000) == entry.summary, name
+    users = LazyGroup.load("users", COMMANDS["users"])
+    assert isinstance(users, click.Group)
+    assert {"add", "list", "passwd"} <= set(users.commands)  # passwd: added by cli/auth.py
+
+
+def test_a_command_whose_module_is_missing_fails_clearly_when_invoked() -> None:
+    group = LazyGroup(
+        "iru",
+        lazy={
+            **COMMANDS,
+            "gone": LazyCommand("iru.cli.no_such_module", "gone", "A command not installed."),
+        },
+    )
+    runner = CliRunner()
+    shown = runner.invoke(group, ["--help"])
+    assert shown.exit_code == 0
+    assert "gone" in shown.output and "A command not installed." in shown.output
+    failed = runner.invoke(group, ["gone"])
+    assert failed.exit_code == 1
+    assert "command 'gone' is not available" in failed.output
+    assert "iru.cli.no_such_module" in failed.output

@@ -3,53 +3,33 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from iru.cases.connectors import Connector
-from iru.cases.packages import authority_from_mapping
 from iru.config import Settings
-from iru.detect.base import Batch, Detector
-from iru.detect.hashlists import KnownHashEntry, KnownHashList
-from iru.detect.indicators import IndicatorDetector, IndicatorSet
-from iru.detect.known_media import KnownMediaDetector
-from iru.detect.language import LanguageDetector
-from iru.engine.accounts import AccountReader
-from iru.engine.assess import AccountAssessor
-from iru.engine.connectors.registry import load_connector
-from iru.engine.delivery import DeliveryService
-from iru.engine.detect import DetectEngine
-from iru.engine.ingest import IngestEngine
-from iru.engine.network import ReachReader
-from iru.engine.referrals import ReferralService
-from iru.engine.targets import TargetCollector
-from iru.storage.archive import Archive
-from iru.storage.assessments import DetectionStore
-from iru.storage.database import Database
-from iru.storage.evidence import EvidenceStore
-from iru.storage.knowledge import KnowledgeStore
-from iru.storage.models import ModelStore, current_labels
 
-
-def latest_indicator_sets(rows: list[dict[str, Any]]) -> list[IndicatorSet]:
-    """The newest imported version of each indicator file, parsed again from its stored text."""
-    newest: dict[str, dict[str, Any]] = {}
-    for row in rows:  # ordered by name, then import time
-        newest[row["name"]] = row
-    sets = []
-    for name in sorted(newest):
-        row = newest[name]
-        text = row["content"]
-        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
-        sets.append(IndicatorSet.from_mapping(data, f"{name}@{row['version']}"))
-    return sets
+# Engines, stores and detectors are imported where the Workspace builds them, so that
+# importing this module (as every CLI command does) loads no engine and no heavy
+# library (scikit-learn, igraph, numba, faiss, ...) that the command does not use.
+if TYPE_CHECKING:
+    from iru.cases.connectors import Connector
+    from iru.detect.base import Detector
+    from iru.detect.knowledge import Knowledge
+    from iru.engine.accounts import AccountReader
+    from iru.engine.delivery import DeliveryService
+    from iru.engine.detect import DetectEngine
+    from iru.engine.ingest import IngestEngine
+    from iru.engine.network import ReachReader
+    from iru.engine.referrals import ReferralService
+    from iru.storage.archive import Archive
+    from iru.storage.database import Database
+    from iru.storage.evidence import EvidenceStore
+    from iru.storage.models import ModelStore
 
 
 class WorkspaceBusy(Exception):
@@ -73,6 +53,8 @@ class Workspace:
     @property
     def database(self) -> Database:
         if self._database is None:
+            from iru.storage.database import Database
+
             self.create()
             database = Database(self.settings.database_url)
             database.ensure_schema()
@@ -81,12 +63,19 @@ class Workspace:
 
     @cached_property
     def archive(self) -> Archive:
+        from iru.storage.archive import Archive
+
         return Archive(self.root / "archive")
 
-    def detectors(self) -> list[Detector]:
-        """The detectors this workspace's knowledge configures, fitted."""
-        knowledge = KnowledgeStore(self.database)
-        entries = tuple(
+    def knowledge(self) -> Knowledge:
+        """What the unit knows (hash list, newest indicator sets, known texts, listed domains),
+        read once from the knowledge tables, as detectors are built from it."""
+        from iru.detect.hashlists import KnownHashEntry
+        from iru.detect.knowledge import Knowledge, latest_indicator_sets
+        from iru.storage.knowledge import KnowledgeStore
+
+        store = KnowledgeStore(self.database)
+        hashes = [
             KnownHashEntry(
                 hash_type=row["hash_type"],
                 value=row["value"],
@@ -94,19 +83,20 @@ class Workspace:
                 source=row["source"],
                 created_at=row["created_at"],
             )
-            for row in knowledge.hashes()
+            for row in store.hashes()
+        ]
+        return Knowledge.of(
+            hashes=hashes,
+            indicator_sets=latest_indicator_sets(store.indicator_sets()),
+            known_texts=[(row["label"], row["text"]) for row in store.texts()],
         )
-        found: list[Detector] = [LanguageDetector()]
-        if entries:
-            found.append(KnownMediaDetector(KnownHashList(entries=entries, path="workspace")))
-        for indicator_set in latest_indicator_sets(knowledge.indicator_sets()):
-            found.append(IndicatorDetector(indicator_set))
-        if known_texts := [(row["label"], row["text"]) for row in knowledge.texts()]:
-            from iru.detect.near_duplicate import NearDuplicateTextDetector
 
-            found.append(NearDuplicateTextDetector(known_texts))
-        empty = Batch()
-        return [detector.fit(empty) for detector in found]
+    def detectors(self) -> list[Detector]:
+        """Every installed detector (entry points ``iru.detectors``) this workspace's knowledge
+        configures, built through its ``from_knowledge`` and fitted."""
+        from iru.detect.registry import build_detectors
+
+        return build_detectors(self.knowledge())
 
     @property
     def media_dir(self) -> Path:
@@ -114,20 +104,31 @@ class Workspace:
         return Path(configured) if configured else self.root / "media"
 
     def models(self) -> ModelStore:
+        from iru.storage.models import ModelStore
+
         return ModelStore(self.database, self.root)
 
     def account_reader(self) -> AccountReader:
+        from iru.engine.accounts import AccountReader
+
         return AccountReader(
             self.database, self.archive, window_days=self.settings["graph_window_days"]
         )
 
     def reach_reader(self) -> ReachReader:
+        from iru.engine.network import ReachReader
+
         return ReachReader(
             self.database, self.archive, window_days=self.settings["graph_window_days"]
         )
 
     def detect_engine(self) -> DetectEngine:
         """The detection engine, with the newest trained model when there is one."""
+        from iru.engine.assess import AccountAssessor
+        from iru.engine.detect import DetectEngine
+        from iru.storage.assessments import DetectionStore
+        from iru.storage.models import current_labels
+
         store = DetectionStore(self.database)
         models = self.models()
         latest = models.latest()
@@ -148,6 +149,8 @@ class Workspace:
         )
 
     def ingest_engine(self) -> IngestEngine:
+        from iru.engine.ingest import IngestEngine
+
         return IngestEngine(
             self.database,
             self.archive,
@@ -157,10 +160,16 @@ class Workspace:
         )
 
     def evidence_store(self) -> EvidenceStore:
+        from iru.storage.evidence import EvidenceStore
+
         return EvidenceStore(self.database, self.root / "evidence")
 
     def referral_service(self) -> ReferralService:
         """Referrals, with the unit's issuing authority when iru.toml has one."""
+        from iru.cases.packages import authority_from_mapping
+        from iru.engine.referrals import ReferralService
+        from iru.engine.targets import TargetCollector
+
         table = self.settings["authority"]
         authority = authority_from_mapping(table) if table else None
         collector = TargetCollector(
@@ -181,9 +190,13 @@ class Workspace:
 
     def connector(self, name: str | None = None) -> Connector:
         """The named connector (default: the ``connector`` setting), built from the settings."""
+        from iru.engine.connectors.registry import load_connector
+
         return load_connector(name or self.connector_name(), self.settings.values, self.root)
 
     def delivery_service(self, connector: Connector | None = None) -> DeliveryService:
+        from iru.engine.delivery import DeliveryService
+
         return DeliveryService(
             self.referral_service(),
             connector or self.connector(),

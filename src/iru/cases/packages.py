@@ -17,10 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
-
-import jinja2
 
 from iru.cases import tco_forms as forms
 from iru.cases.chain import as_utc
@@ -33,6 +31,9 @@ from iru.cases.tco_authority import (
     authority_from_mapping,
 )
 from iru.cases.tco_forms import Evidence, Reason, Referral, RemovalOrder
+
+if TYPE_CHECKING:
+    import jinja2
 
 # The authority profile is re-exported: it is configured once and used with the packages.
 __all__ = [
@@ -388,6 +389,8 @@ def _when(moment: datetime | None) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # loaded when a package is rendered, not on import
+
     # autoescape=True: select_autoescape() would not match the ".html.j2" name.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("iru.cases", "templates"),

@@ -26,11 +26,13 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+
+if TYPE_CHECKING:  # scikit-learn and SciPy load when features are computed, not on import
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
 
 # Words, #hashtags, @handles and dotted host names, in any script.
 TOKEN_PATTERN = r"(?u)[#@]?\w[\w.\-]*\w|[#@]?\w"
@@ -128,6 +130,8 @@ class AccountFeaturizer:
         self.__dict__.update(state)
 
     def fit(self, docs: Sequence[AccountDocument]) -> AccountFeaturizer:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.words_ = TfidfVectorizer(
             token_pattern=TOKEN_PATTERN,
             lowercase=True,
@@ -146,6 +150,8 @@ class AccountFeaturizer:
         return np.asarray(self.words_.get_feature_names_out())
 
     def _chars(self) -> HashingVectorizer:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         return HashingVectorizer(
             analyzer="char_wb",
             ngram_range=(3, 4),
@@ -156,6 +162,8 @@ class AccountFeaturizer:
         )
 
     def _passed(self) -> HashingVectorizer:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         return HashingVectorizer(
             token_pattern=TOKEN_PATTERN,
             n_features=self.passed_features,
@@ -188,6 +196,8 @@ class AccountFeaturizer:
         return np.asarray(pairs.reshape(len(docs), -1) * self.embedding_weight / math.sqrt(2))
 
     def transform(self, docs: Sequence[AccountDocument]) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         if not hasattr(self, "words_"):
             raise RuntimeError("AccountFeaturizer is not fitted; call fit first")
         own = [d.own_text() for d in docs]

@@ -29,17 +29,17 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
-import faiss
-import imagehash
 import numpy as np
-import pdqhash
 from PIL import Image
 
 from iru.detect.base import Batch, Signal, check_fitted
 from iru.detect.hashlists import KnownHashEntry, KnownHashList, RowError, check_hex
 from iru.domain import Media
+
+if TYPE_CHECKING:
+    from iru.detect.knowledge import DetectorExample, Knowledge
 
 PDQ_BITS = 256
 PHASH_BITS = 64
@@ -68,6 +68,8 @@ class _BinaryIndex:
     """Hamming range search over fixed-width hex hashes with faiss ``IndexBinaryFlat``."""
 
     def __init__(self, bits: int, hashes: Sequence[str]) -> None:
+        import faiss  # faiss, pdqhash and imagehash load when used, not on import
+
         self.bits = bits
         self.index = faiss.IndexBinaryFlat(bits)
         if hashes:
@@ -114,6 +116,8 @@ def _decode_image(data: bytes) -> Image.Image | None:
 
 def pdq_of_image(image: Image.Image) -> tuple[str, int]:
     """PDQ of an image: 64 lowercase hex digits (bit 255 first) and quality 0-100."""
+    import pdqhash
+
     pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
     bits, quality = pdqhash.compute(pixels)
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex(), int(quality)
@@ -128,6 +132,8 @@ def _pdq_of_bytes(data: bytes) -> tuple[str, int] | None:
 
 def phash_of_image(image: Image.Image) -> str:
     """pHash (imagehash's DCT hash, 64 bits) as 16 lowercase hex digits."""
+    import imagehash
+
     return str(imagehash.phash(image))
 
 
@@ -203,6 +209,21 @@ class KnownMediaDetector:
         self.pdq_threshold = pdq_threshold
         self.phash_threshold = phash_threshold
         self.reference_images = reference_images
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> Sequence[Self]:
+        """The workspace's hash list, when it holds any hashes."""
+        if not knowledge.hashes:
+            return ()
+        return (cls(KnownHashList(entries=knowledge.hashes, path="workspace")),)
+
+    @classmethod
+    def examples(cls) -> Sequence[DetectorExample]:
+        """A listed SHA-256 (on the record and from the file's bytes), a PDQ 8 bits from a
+        listed one; an unlisted file and a PDQ far from every listed one stay quiet."""
+        from iru.detect.examples import known_media_examples
+
+        return known_media_examples()
 
     def fit(self, batch: Batch) -> Self:
         """Index the hash list and the reference images; the batch is not used."""

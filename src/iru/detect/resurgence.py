@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import faiss
 import numpy as np
 from rapidfuzz import fuzz, process
 
@@ -358,6 +357,8 @@ class _Run:
             ]
             if not base or not query:
                 continue
+            import faiss  # loaded when avatars are compared, not on import
+
             index = faiss.IndexBinaryFlat(bits)
             index.add(_pack([h for _, h in base], bits))
             limits, _, rows = index.range_search(_pack([h for _, h in query], bits), threshold + 1)

@@ -9,14 +9,16 @@ target.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from iru.cases.triage import Candidate
-from iru.engine.accounts import AccountReader
-from iru.engine.network import ReachReader
-from iru.network.reach import total_reach
-from iru.network.strategies import rank
 from iru.storage.assessments import DetectionStore
 from iru.storage.cases import CaseStore
-from iru.storage.database import Database
+
+if TYPE_CHECKING:  # readers and the reach model (numba, igraph) load when a queue is built
+    from iru.engine.accounts import AccountReader
+    from iru.engine.network import ReachReader
+    from iru.storage.database import Database
 
 
 def queue_candidates(
@@ -28,6 +30,9 @@ def queue_candidates(
     wanted = {k for k, v in assessed.items() if float(v["score"]) >= min_score}
     if not wanted:
         return []
+    from iru.network.reach import total_reach
+    from iru.network.strategies import rank
+
     inputs, _ = reach.inputs()
     total = total_reach(inputs)
     impact: dict[tuple[str, str], float] = {}

@@ -7,23 +7,23 @@ killed at any point and run again converges on the same rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, bindparam, create_engine, event, func, select
+from sqlalchemy import Engine, bindparam, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
 from iru.domain import Account
 from iru.storage.schema import accounts, ingest_runs, quarantine
+
+if TYPE_CHECKING:  # alembic loads only when a migration is checked or run (not on every open)
+    from alembic.config import Config
 
 _ACCOUNT_FIELDS = [c.name for c in accounts.columns if c.name != "status"]
 _CHUNK = 500
@@ -70,7 +70,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# ``revision = "0008"`` / ``down_revision = None`` in a migration file (alembic's template).
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)(?:\s*:[^=\n]+)?\s*=\s*(None|"([^"\n]*)"|'([^'\n]*)')\s*$""",
+    re.MULTILINE,
+)
+
+
+def head_from_files() -> str | None:
+    """The head revision, read from the migration files as text without importing alembic.
+
+    None when any file is not plainly one ``revision``/``down_revision`` pair or the files
+    do not form one line of history: then only alembic itself can tell.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (files("iru.storage") / "migrations" / "versions").iterdir():
+        if not path.name.endswith(".py") or path.name.startswith("_"):
+            continue
+        found: dict[str, str | None] = {}
+        for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")):
+            if match.group(1) in found:
+                return None
+            value = match.group(3) if match.group(3) is not None else match.group(4)
+            found[match.group(1)] = value
+        if set(found) != {"revision", "down_revision"} or not found["revision"]:
+            return None
+        revisions.add(str(found["revision"]))
+        if found["down_revision"] is not None:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("iru.storage") / "migrations"))
     config.attributes["connection"] = connection
@@ -98,10 +133,14 @@ class Database:
     # -- migrations -------------------------------------------------------------------------
 
     def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         with self.engine.connect() as conn:
             return ScriptDirectory.from_config(_alembic_config(conn)).get_current_head()
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         try:
             with self.engine.connect() as conn:
                 return MigrationContext.configure(conn).get_current_revision()
@@ -110,17 +149,37 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply migrations up to ``revision`` (``iru db upgrade``)."""
+        from alembic import command
+
         with self.engine.begin() as conn:
             command.upgrade(_alembic_config(conn), revision)
 
     def downgrade(self, revision: str) -> None:
+        from alembic import command
+
         with self.engine.begin() as conn:
             command.downgrade(_alembic_config(conn), revision)
 
     def ensure_schema(self) -> None:
-        """Migrate to head when the database is empty or behind."""
+        """Migrate to head when the database is empty or behind.
+
+        A database already at the head its migration files name is left as it is without
+        loading alembic (a quarter of a second on every command); anything else, or any
+        doubt, goes through alembic.
+        """
+        if (stored := self._stored_revision()) is not None and stored == head_from_files():
+            return
         if self.current_revision() != self.head_revision():
             self.upgrade()
+
+    def _stored_revision(self) -> str | None:
+        """The one revision in ``alembic_version`` (None: no table, no row, several, an error)."""
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+        except Exception:  # the alembic path below reports what is wrong
+            return None
+        return str(rows[0][0]) if len(rows) == 1 else None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,14 +14,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 from sqlalchemy import select
 
-from iru.detect.classifier import AccountModel
 from iru.storage.database import Database
 from iru.storage.schema import labels, models
+
+if TYPE_CHECKING:  # the classifier (scikit-learn) loads with a model, not on import
+    from iru.detect.classifier import AccountModel
 
 
 class ModelFileError(RuntimeError):
@@ -72,6 +73,8 @@ class ModelStore:
         path = self.workspace / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
+        import joblib
+
         joblib.dump(model, partial, compress=3)
         partial.replace(path)
         row = ModelRow(model.version, relative, _sha256(path), card, datetime.now(UTC))
@@ -95,6 +98,10 @@ class ModelStore:
             raise ModelFileError(
                 f"model {row.version}: {path} does not match its recorded SHA-256; refusing to load"
             )
+        import joblib
+
+        from iru.detect.classifier import AccountModel
+
         model = joblib.load(path)
         if not isinstance(model, AccountModel):
             raise ModelFileError(f"model {row.version}: {path} holds no account model")

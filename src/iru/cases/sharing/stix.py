@@ -37,9 +37,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-import stix2
-from stix2.v21 import TLP_AMBER
-
 from iru.cases.sharing.records import (
     SharedTarget,
     SharingContext,
@@ -64,13 +61,17 @@ class _Bundler:
     """Collects STIX objects once each, in a stable order, all marked TLP:AMBER."""
 
     def __init__(self, context: SharingContext, deterministic: bool) -> None:
+        import stix2.v21  # loaded when a bundle is built, not on import
+
+        self.v21: Any = stix2.v21
         self.context = context
         self.deterministic = deterministic
-        self.objects: dict[str, Any] = {TLP_AMBER.id: TLP_AMBER}
-        self.marking = [TLP_AMBER.id]
+        amber = self.v21.TLP_AMBER
+        self.objects: dict[str, Any] = {amber.id: amber}
+        self.marking = [amber.id]
         self.stamp = {"created": context.created, "modified": context.created}
         self.identity = self.add(
-            stix2.v21.Identity(
+            self.v21.Identity(
                 id=self.sdo_id("identity"),
                 name=context.unit,
                 identity_class="organization",
@@ -109,12 +110,12 @@ class _Bundler:
             properties["account_login"] = handle
         if display_name:
             properties["display_name"] = display_name
-        return self.add(stix2.v21.UserAccount(object_marking_refs=self.marking, **properties))
+        return self.add(self.v21.UserAccount(object_marking_refs=self.marking, **properties))
 
     def file(self, hash_type: str, value: str) -> Any:
         key = STIX_HASH_KEYS[hash_type]
         return self.add(
-            stix2.v21.File(
+            self.v21.File(
                 hashes={key: value},
                 object_marking_refs=self.marking,
                 allow_custom=key.startswith("x_"),
@@ -122,7 +123,7 @@ class _Bundler:
         )
 
     def url(self, value: str) -> Any:
-        return self.add(stix2.v21.URL(value=value, object_marking_refs=self.marking))
+        return self.add(self.v21.URL(value=value, object_marking_refs=self.marking))
 
     def observed_refs(self, target: SharedTarget, account: Any) -> list[str]:
         """The account, its profile link, evidence and known content: observed together."""
@@ -152,7 +153,7 @@ def _indicator(bundler: _Bundler, target: SharedTarget) -> Any:
     if not target.handle and target.display_name:
         shown = f"{target.display_name} ({account_id})"  # a channel without a username
     return bundler.sdo(
-        stix2.v21.Indicator,
+        bundler.v21.Indicator,
         "account",
         platform,
         account_id,
@@ -184,7 +185,7 @@ def stix_bundle(
         indicator = _indicator(bundler, target)
         seen = [c for c in (e.captured_at for e in target.evidence) if c is not None]
         observed = bundler.sdo(
-            stix2.v21.ObservedData,
+            bundler.v21.ObservedData,
             "observed",
             platform,
             account_id,
@@ -194,7 +195,7 @@ def stix_bundle(
             object_refs=bundler.observed_refs(target, account),
         )
         bundler.sdo(
-            stix2.v21.Relationship,
+            bundler.v21.Relationship,
             "based-on",
             platform,
             account_id,
@@ -207,7 +208,7 @@ def stix_bundle(
                 platform, target.predecessor_id
             )
             bundler.sdo(
-                stix2.v21.Relationship,
+                bundler.v21.Relationship,
                 RESURGENCE_RELATIONSHIP,
                 platform,
                 account_id,
@@ -218,7 +219,7 @@ def stix_bundle(
                 description="The source account is the return of the target account, "
                 "which the platform had removed (iru resurgence link).",
             )
-    bundle = stix2.v21.Bundle(
+    bundle = bundler.v21.Bundle(
         id=bundler.sdo_id("bundle", context.created.isoformat(), targets_key(ordered)),
         objects=list(bundler.objects.values()),
         allow_custom=True,  # the x_pdq hash key
