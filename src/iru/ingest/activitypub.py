@@ -22,11 +22,11 @@ line, so detection reads what a reader of the post sees. ``updated`` is ``edited
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -43,6 +43,9 @@ from iru.domain import (
 )
 from iru.ingest.base import InputError, ProgressCallback, Rejected, error_reason, load_document
 from iru.ingest.handles import mention_target
+
+if TYPE_CHECKING:
+    from iru.ingest.examples import IngestExample
 
 PLATFORM = "activitypub"
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -370,6 +373,13 @@ class ActivityPubFormat:
     description: ClassVar[str] = (
         "ActivityPub outbox: OrderedCollection(Page) of Create/Announce (Mastodon archive or fetch)"
     )
+
+    @classmethod
+    def examples(cls) -> Sequence[IngestExample]:
+        """Small synthetic files and the records they must give (:mod:`iru.ingest.examples`)."""
+        from iru.ingest.examples import activitypub_examples
+
+        return activitypub_examples()
 
     def sniff(self, head: bytes, first_line: bytes) -> bool:
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Protocol, runtime_checkable
 
 import msgspec
 import pyarrow as pa
 
 from iru.domain import Account, Record
 from iru.ingest.sanitise import check_record, record_locator
+
+if TYPE_CHECKING:
+    from iru.ingest.examples import IngestExample
 
 # Called with the number of input bytes consumed since the last call.
 ProgressCallback = Callable[[int], None]
@@ -89,6 +92,12 @@ class IngestFormat(Protocol):
 
     name: ClassVar[str]
     description: ClassVar[str]
+
+    @classmethod
+    def examples(cls) -> Sequence[IngestExample]:
+        """Small synthetic files and the record counts they must give: the plugin
+        conformance suite reads them (``tests/test_plugin_conformance.py``)."""
+        ...
 
     def sniff(self, head: bytes, first_line: bytes) -> bool:
         """Whether a file starting with ``head`` (and whose first line is ``first_line``)

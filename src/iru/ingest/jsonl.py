@@ -7,10 +7,10 @@ below (``iru.ingest.jsonl.json_schema``) and kept in docs/schema/ with docs/json
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
@@ -24,6 +24,9 @@ from iru.ingest.base import (
     iter_lines,
 )
 from iru.ingest.export_media import file_in_export
+
+if TYPE_CHECKING:
+    from iru.ingest.examples import IngestExample
 
 
 class AccountLine(Account, frozen=True, kw_only=True, tag="account", tag_field="type"):
@@ -84,6 +87,13 @@ class JsonlFormat:
 
     name: ClassVar[str] = "jsonl"
     description: ClassVar[str] = "iru's own JSON Lines records (account, post, media, interaction)"
+
+    @classmethod
+    def examples(cls) -> Sequence[IngestExample]:
+        """Small synthetic files and the records they must give (:mod:`iru.ingest.examples`)."""
+        from iru.ingest.examples import jsonl_examples
+
+        return jsonl_examples()
 
     def sniff(self, head: bytes, first_line: bytes) -> bool:
         if not first_line.startswith(b"{") or b'"platform"' not in first_line:

@@ -28,7 +28,9 @@ def available_formats() -> dict[str, IngestFormat]:
         cls = entry.load()
         fmt = cls()
         if not isinstance(fmt, IngestFormat):
-            raise TypeError(f"ingest format {entry.name!r} ({entry.value}) lacks sniff/read")
+            raise TypeError(
+                f"ingest format {entry.name!r} ({entry.value}) lacks sniff/read/examples"
+            )
         if fmt.name != entry.name:
             raise ValueError(
                 f"ingest format {entry.value} is named {fmt.name!r}, registered as {entry.name!r}"

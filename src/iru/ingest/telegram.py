@@ -22,10 +22,10 @@ no Telegram username could be (``@1199``) are left out (see iru.ingest.handles).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import msgspec
 
@@ -49,6 +49,9 @@ from iru.ingest.base import (
 )
 from iru.ingest.export_media import file_in_export
 from iru.ingest.handles import mention_target
+
+if TYPE_CHECKING:
+    from iru.ingest.examples import IngestExample
 
 PLATFORM = "telegram"
 
@@ -394,6 +397,13 @@ class TelegramFormat:
     description: ClassVar[str] = (
         "Telegram Desktop JSON export (result.json), one chat or a full account"
     )
+
+    @classmethod
+    def examples(cls) -> Sequence[IngestExample]:
+        """Small synthetic files and the records they must give (:mod:`iru.ingest.examples`)."""
+        from iru.ingest.examples import telegram_examples
+
+        return telegram_examples()
 
     def sniff(self, head: bytes, first_line: bytes) -> bool:
         body = head.lstrip(b"\xef\xbb\xbf \t\r\n")

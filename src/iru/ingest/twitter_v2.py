@@ -19,10 +19,10 @@ again item by item, so one bad tweet is quarantined and its neighbours are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import msgspec
 
@@ -53,6 +53,9 @@ from iru.ingest.twitter_v2_model import (
 )
 from iru.ingest.twitter_v2_users import follow_edge, listing_subject, looks_like_user
 
+if TYPE_CHECKING:
+    from iru.ingest.examples import IngestExample
+
 
 def _raw(value: object) -> bytes:
     return msgspec.json.encode(value)
@@ -77,6 +80,13 @@ class TwitterV2Format:
     description: ClassVar[str] = (
         "X/Twitter API v2 responses or flattened tweets, one per line (twarc2)"
     )
+
+    @classmethod
+    def examples(cls) -> Sequence[IngestExample]:
+        """Small synthetic files and the records they must give (:mod:`iru.ingest.examples`)."""
+        from iru.ingest.examples import twitter_v2_examples
+
+        return twitter_v2_examples()
 
     def sniff(self, head: bytes, first_line: bytes) -> bool:
         try:

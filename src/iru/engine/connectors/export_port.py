@@ -9,15 +9,18 @@ and the analyst records the platform's answers (``iru referrals status``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from iru.cases.connectors import DeliveryError, Outgoing, PlatformEvent, Receipt
 from iru.cases.packages import Package
 from iru.cases.tco import Referral, RemovalOrder, order_from_json, referral_from_json
 from iru.engine.connectors.export import ExportConnector
+
+if TYPE_CHECKING:
+    from iru.engine.connectors.examples import ConnectorExample
 
 
 class ExportPort:
@@ -27,6 +30,22 @@ class ExportPort:
 
     def __init__(self, connector: ExportConnector) -> None:
         self.connector = connector
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], root: Path) -> Self:
+        """Files under ``<workspace>/outbox``, sent from the ``outbox_sender`` address."""
+        connector = ExportConnector(
+            root / "outbox", sender=str(settings.get("outbox_sender") or ""), recipients={}
+        )
+        return cls(connector)
+
+    @classmethod
+    def examples(cls) -> Sequence[ConnectorExample]:
+        """A synthetic referral, exported to the outbox of a scratch workspace."""
+        from iru.engine.connectors.examples import ConnectorExample, example_outgoing
+
+        settings = {"outbox_sender": "IRU Example <iru@unit.example>"}
+        return (ConnectorExample(settings, example_outgoing()),)
 
     def deliver(self, outgoing: Outgoing) -> Receipt:
         form: Referral | RemovalOrder = (
@@ -73,11 +92,8 @@ class ExportPort:
 
 
 def from_settings(settings: Mapping[str, Any], root: Path) -> ExportPort:
-    """Files under ``<workspace>/outbox``, sent from the ``outbox_sender`` address."""
-    connector = ExportConnector(
-        root / "outbox", sender=str(settings.get("outbox_sender") or ""), recipients={}
-    )
-    return ExportPort(connector)
+    """Files under ``<workspace>/outbox`` (:meth:`ExportPort.from_settings`)."""
+    return ExportPort.from_settings(settings, root)
 
 
 __all__ = ["ExportPort", "from_settings"]

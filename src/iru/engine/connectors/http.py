@@ -11,14 +11,17 @@ use the same API.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
 from iru.cases.connectors import DeliveryError, Outgoing, PlatformEvent, Receipt
+
+if TYPE_CHECKING:
+    from iru.engine.connectors.examples import ConnectorExample
 
 MAX_SEQ = 2**63 - 1  # a platform event's number, as the database holds it
 
@@ -98,6 +101,28 @@ class HttpConnector:
         self.client = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout, headers=headers, transport=transport
         )
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], root: Path) -> Self:
+        """The platforms' API at the ``platform_api_url`` setting."""
+        url = str(settings.get("platform_api_url") or "")
+        if not url:
+            raise ValueError(
+                "the http connector needs platform_api_url (e.g. http://127.0.0.1:8600 for "
+                "`iru platform-sim serve --port 8600`)"
+            )
+        return cls(url)
+
+    @classmethod
+    def examples(cls) -> Sequence[ConnectorExample]:
+        """A synthetic referral, delivered to a notice API on loopback."""
+        from iru.engine.connectors.examples import (
+            ConnectorExample,
+            example_outgoing,
+            loopback_notice_api,
+        )
+
+        return (ConnectorExample({}, example_outgoing(), target=loopback_notice_api),)
 
     def close(self) -> None:
         self.client.close()
@@ -186,14 +211,8 @@ class HttpConnector:
 
 
 def from_settings(settings: Mapping[str, Any], root: Path) -> HttpConnector:
-    """The ``http`` entry point: the platforms' API at the ``platform_api_url`` setting."""
-    url = str(settings.get("platform_api_url") or "")
-    if not url:
-        raise ValueError(
-            "the http connector needs platform_api_url (e.g. http://127.0.0.1:8600 for "
-            "`iru platform-sim serve --port 8600`)"
-        )
-    return HttpConnector(url)
+    """The platforms' API at the ``platform_api_url`` setting (:meth:`HttpConnector.from_settings`)."""
+    return HttpConnector.from_settings(settings, root)
 
 
 __all__ = ["HttpConnector", "event_from_json", "from_settings"]
