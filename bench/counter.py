@@ -45,7 +45,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.config import load_settings
 from iru.counter.narratives import NarrativeReport
 from iru.counter.share import ShareReport, Takedown, share_of_voice
@@ -55,6 +54,7 @@ from iru.engine.counter import CounterAnalysis
 from iru.sim import filler, framing
 from iru.sim.config import SUPPORTER_ROLES, Role, WorldConfig
 from iru.sim.vocabulary import generate_vocabulary
+from iru.workspace import Workspace
 from network_mission import prepare
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -25,13 +25,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from iru.app import Workspace
 from iru.cases.access import Role
 from iru.config import load_settings
 from iru.domain.jsonsafe import dumps
+from iru.engine.auth import AuthService
 from iru.engine.cases import CaseService
 from iru.web.app import create_app
-from iru.web.auth_service import AuthService
+from iru.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results"
 USER = "bench-counter"

@@ -37,7 +37,6 @@ from rich.console import Console
 from rich.table import Table
 
 from detection_eval import HARD_NEGATIVES, account_figures, import_knowledge, link_figures
-from iru.app import Workspace
 from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
@@ -48,6 +47,7 @@ from iru.sim.world import World
 from iru.storage.assessments import DetectionStore
 from iru.storage.knowledge import LabelRow
 from iru.storage.models import current_labels
+from iru.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LABEL_SHARE = 0.10

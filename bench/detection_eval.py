@@ -10,10 +10,10 @@ from typing import Any
 
 from sklearn.metrics import roc_auc_score
 
-from iru.app import Workspace
 from iru.detect.hashlists import load_hash_list
 from iru.detect.known_texts import parse_known_texts
 from iru.storage.knowledge import HashRow, KnowledgeStore, LabelRow, TextRow
+from iru.workspace import Workspace
 
 HARD_NEGATIVES = ("journalist", "researcher", "official", "counter_speech")
 

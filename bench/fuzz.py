@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 from tests.fuzz.corpus import SHAPES, stored_keys, unaccounted, write_fuzz_file  # noqa: E402
 from tests.fuzz.routes import GROUPS, ROUTES, requests_for  # noqa: E402
 
-from iru.app import Workspace  # noqa: E402
 from iru.config import load_settings  # noqa: E402
+from iru.workspace import Workspace  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 FILE_RECORDS = 10_000

@@ -25,9 +25,9 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from iru.app import Workspace
 from iru.config import load_settings
 from iru.domain.jsonsafe import dumps
+from iru.workspace import Workspace
 from twarc_fixture import write_twarc_file
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -26,7 +26,6 @@ from rich.console import Console
 from rich.table import Table
 
 from detection_eval import import_knowledge
-from iru.app import Workspace
 from iru.cli.common import IruError
 from iru.config import load_settings
 from iru.detect.classifier import AccountModel
@@ -39,6 +38,7 @@ from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.storage.knowledge import LabelRow
 from iru.storage.models import current_labels
+from iru.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KS = (10, 50, 200)

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from iru.app import Workspace
 from iru.config import load_settings
 from iru.domain.jsonsafe import dumps
 from iru.engine.network import ReachReader
@@ -29,6 +28,7 @@ from iru.network.strategies import STRATEGIES, rank
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.storage.knowledge import KnowledgeStore, LabelRow
+from iru.workspace import Workspace
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

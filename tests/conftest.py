@@ -16,9 +16,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
-from iru.app import Workspace
 from iru.cli import cli
 from iru.config import load_settings
+from iru.workspace import Workspace
 
 from . import numba_warm
 

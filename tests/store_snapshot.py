@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from iru.app import Workspace
 from iru.storage.archive import KEYS
+from iru.workspace import Workspace
 
 
 def _value(value: Any) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from iru.app import Workspace
 from iru.engine.ingest import IngestReport
+from iru.workspace import Workspace
 
 from .conftest import DATA, EXAMPLES, open_workspace
 from .store_snapshot import snapshot

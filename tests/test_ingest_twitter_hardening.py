@@ -26,11 +26,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from iru.app import Workspace
 from iru.domain import Account, Interaction, InteractionKind, Media, Post
 from iru.ingest.base import Rejected
 from iru.ingest.registry import detect_format
 from iru.ingest.twitter_v2 import TwitterV2Format
+from iru.workspace import Workspace
 
 from .conftest import PG_ADMIN, Iru, open_workspace
 from .store_snapshot import snapshot

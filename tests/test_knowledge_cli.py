@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iru.app import Workspace
 from iru.storage.knowledge import KnowledgeStore
+from iru.workspace import Workspace
 
 from .conftest import Iru
 

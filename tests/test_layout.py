@@ -30,7 +30,7 @@ FORBIDDEN = {
         "iru.engine",
         "iru.web",
         "iru.cli",
-        "iru.app",
+        "iru.workspace",
         "sqlalchemy",
         "psycopg",
         "duckdb",
@@ -40,11 +40,11 @@ FORBIDDEN = {
         "iru.engine",
         "iru.web",
         "iru.cli",
-        "iru.app",
+        "iru.workspace",
         "sqlalchemy",
         "psycopg",
     ),
-    "storage": ("iru.engine", "iru.web", "iru.cli", "iru.app"),
+    "storage": ("iru.engine", "iru.web", "iru.cli", "iru.workspace"),
     # The pure core: logic only, no storage, no driver, no interface.
     **dict.fromkeys(
         ("detect", "network", "cases", "counter"),
@@ -53,13 +53,15 @@ FORBIDDEN = {
             "iru.engine",
             "iru.web",
             "iru.cli",
-            "iru.app",
+            "iru.workspace",
             "sqlalchemy",
             "psycopg",
             "duckdb",
         ),
     ),
-    "engine": ("iru.web", "iru.cli", "iru.app"),
+    "engine": ("iru.web", "iru.cli", "iru.workspace"),
+    # The composition root (workspace.py) builds engines; the edges build on it.
+    "workspace.py": ("iru.web", "iru.cli"),
 }
 
 
@@ -93,6 +95,23 @@ def test_imports_point_inward() -> None:
                 if name == banned or name.startswith(banned + "."):
                     violations.append(f"{path.relative_to(SRC)} imports {name}")
     assert violations == []
+
+
+# The only CLI modules that start an HTTP server, and what of iru.web each starts.
+CLI_SERVES_HTTP = {
+    "cli/serve.py": {"iru.web.app"},  # iru serve, iru demo: the workbench
+    "cli/referrals.py": {"iru.web.callbacks"},  # iru referrals track --listen: the callbacks
+}
+
+
+def test_the_cli_uses_the_web_only_to_start_a_server() -> None:
+    """Log-in, sessions and tokens live outside web/ (engine/auth.py): the CLI needs no web."""
+    uses = {}
+    for path in sorted((SRC / "cli").rglob("*.py")):
+        web = {n for n in _imports(path) if n == "iru.web" or n.startswith("iru.web.")}
+        if web:
+            uses[str(path.relative_to(SRC))] = web
+    assert uses == CLI_SERVES_HTTP
 
 
 def test_modules_stay_small() -> None:
@@ -148,7 +167,7 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert _heavy(modules) == []
     assert [m for m in modules if m.startswith("iru.cli.")] == []
     # The Workspace builds its engines when asked: importing it loads none of them.
-    workspace = _modules_after("import iru.app")
+    workspace = _modules_after("import iru.workspace")
     assert _heavy(workspace) == []
     assert [m for m in workspace if m.startswith(("iru.engine", "iru.detect", "iru.network"))] == []
 

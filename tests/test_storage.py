@@ -8,10 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from iru.app import Workspace
 from iru.domain import Account
 from iru.storage.database import Database, QuarantineRow, redact_url
 from iru.storage.schema import metadata
+from iru.workspace import Workspace
 
 
 def test_migrations_from_empty_to_head_match_the_schema(workspace: Workspace) -> None:

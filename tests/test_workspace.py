@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iru.app import WorkspaceBusy
+from iru.workspace import WorkspaceBusy
 
 from .conftest import EXAMPLES, Iru, open_workspace
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from iru.app import Workspace
 from iru.cases.audit import AuditEvent, verify_chain
 from iru.cases.chain import GENESIS_HASH, canonical_json, chain_hash
 from iru.storage.audit import AuditStore
 from iru.storage.database import Database
+from iru.workspace import Workspace
 
 from ..conftest import Iru
 

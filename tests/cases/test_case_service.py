@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.triage import Candidate
 from iru.domain.records import Account
 from iru.engine.cases import CaseService, Deconflicted
 from iru.storage.audit import AuditStore
 from iru.storage.models import current_labels
+from iru.workspace import Workspace
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 TARGET = ("twitter", "4242")

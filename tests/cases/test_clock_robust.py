@@ -30,12 +30,12 @@ from iru.cases.clocks import (
     time_problem,
 )
 from iru.cases.connectors import PlatformEvent
+from iru.engine.auth import AuthService
 from iru.engine.cases import CaseService
 from iru.engine.referrals import EventTimeError
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.web.app import create_app
-from iru.web.auth_service import AuthService
 from iru.web.callbacks import SIGNATURE_HEADER, callback_app, signature
 
 from ..conftest import AUTHORITY, Iru

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from iru.app import Workspace
 from iru.cases.evidence import PURGE, blob_path, content_address
 from iru.storage.audit import AuditStore
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceAltered, EvidenceMissing, EvidenceStore
+from iru.workspace import Workspace
 
 from ..conftest import Iru
 

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Role
 from iru.domain.records import Account
+from iru.engine.auth import AuthService
 from iru.engine.cases import CaseService, UnknownAccount
 from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseRow
@@ -24,7 +24,7 @@ from iru.storage.evidence import EvidenceStore
 from iru.storage.schema import cases as cases_table
 from iru.storage.schema import decisions, referrals
 from iru.web.app import create_app
-from iru.web.auth_service import AuthService
+from iru.workspace import Workspace
 
 from ..conftest import Iru
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.connectors import PlatformEvent
 from iru.engine.cases import CaseService, Deconflicted
 from iru.engine.referrals import ReferralError
 from iru.storage.schema import accounts, resurgence_links
+from iru.workspace import Workspace
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from iru.app import Workspace
 from iru.cases.access import Role
+from iru.engine.auth import AuthService
 from iru.engine.background import Background
 from iru.engine.cases import CaseService
 from iru.engine.counter_version import counter_version
 from iru.web.app import create_app
-from iru.web.auth_service import AuthService
+from iru.workspace import Workspace
 
 from ..conftest import open_workspace
 

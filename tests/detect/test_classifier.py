@@ -16,7 +16,6 @@ import joblib
 import numpy as np
 import pytest
 
-from iru.app import Workspace
 from iru.detect.classifier import AccountModel, TrainingError
 from iru.detect.features import (
     CHAR_TEXT_LIMIT,
@@ -27,6 +26,7 @@ from iru.detect.features import (
 from iru.detect.propagation import InteractionGraph, feature_names
 from iru.storage.knowledge import KnowledgeStore, LabelRow
 from iru.storage.models import ModelFileError, ModelStore, _sha256, current_labels
+from iru.workspace import Workspace
 
 MARKERS = ("#zorblat", "vexmura", "#kelthar", "drumvoss", "quillanet")
 FRAMING = ("Breaking:", "report on", "our analysis of", "Fact check:")

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 
-from iru.app import Workspace
+from iru.workspace import Workspace
 
 from ..conftest import open_workspace
 from ..store_snapshot import snapshot

@@ -17,15 +17,15 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from iru.app import Workspace
 from iru.cases.access import Role
 from iru.cli import cli
 from iru.config import load_settings
+from iru.engine.auth import AuthService
 from iru.engine.cases import CaseService
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
-from iru.web.auth_service import AuthService
 from iru.web.security import SESSION_COOKIE
+from iru.workspace import Workspace
 
 from .routes import HostileRequest
 

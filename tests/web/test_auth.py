@@ -15,14 +15,14 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Principal, Role
 from iru.cli import cli
+from iru.engine.auth import WRONG, AuthService, LoginRefused, sha256_hex
 from iru.engine.cases import CaseService
 from iru.storage.audit import AuditStore
 from iru.storage.schema import api_tokens, audit_log, users, web_sessions
-from iru.web.auth_service import WRONG, AuthService, LoginRefused, sha256_hex
 from iru.web.security import SESSION_COOKIE, WebAuth, safe_next, web_secret
+from iru.workspace import Workspace
 
 from ..conftest import Iru
 

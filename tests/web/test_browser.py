@@ -22,8 +22,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from iru.app import Workspace
 from iru.config import load_settings
+from iru.workspace import Workspace
 
 from .conftest import PASSWORD, WebWorld
 

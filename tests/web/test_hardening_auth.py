@@ -11,12 +11,12 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from iru.app import Workspace
 from iru.cases.access import Role
+from iru.engine.auth import LOCK_FOR, WRONG, AuthService, LoginRefused
 from iru.engine.cases import CaseService
 from iru.storage.schema import audit_log
 from iru.web.app import create_app
-from iru.web.auth_service import LOCK_FOR, WRONG, AuthService, LoginRefused
+from iru.workspace import Workspace
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PASSWORD = "a synthetic long passphrase"

@@ -23,15 +23,15 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from iru.app import Workspace
 from iru.cases.access import Role
 from iru.cli import cli
 from iru.config import load_settings
+from iru.engine.auth import AuthService
 from iru.engine.cases import CaseService
 from iru.engine.media import file_in, local_file
 from iru.web.app import create_app
-from iru.web.auth_service import AuthService
 from iru.web.callbacks import SIGNATURE_HEADER, callback_app, signature
+from iru.workspace import Workspace
 
 PASSWORD = "a long test password"
 PROBE = "1000000000000000901"  # links to files outside the media folder

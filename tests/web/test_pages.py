@@ -10,10 +10,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from iru.app import Workspace
+from iru.engine.auth import AuthService
 from iru.storage.models import current_labels
 from iru.web.app import create_app
-from iru.web.auth_service import AuthService
+from iru.workspace import Workspace
 
 from .conftest import PASSWORD, WebWorld
 

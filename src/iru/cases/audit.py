@@ -16,12 +16,12 @@ from typing import Any
 from iru.cases.chain import (
     GENESIS_HASH,
     ChainReport,
-    as_utc,
     chain_hash,
     json_safe,
     rfc3339,
     verify_links,
 )
+from iru.domain import require_zone, utc
 
 # The actions the workflow records (others may be added; an action is any dotted name).
 CASE_READ = "case.read"
@@ -82,7 +82,7 @@ class AuditEvent:
             raise ValueError(f"audit sequence numbers start at 1, got {seq}")
         unsealed = cls(
             seq=seq,
-            at=as_utc(at),
+            at=utc(require_zone(at)),
             actor=actor,
             unit=unit,
             action=action,

@@ -17,22 +17,17 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
+
+from iru.domain import require_zone, utc
 
 GENESIS_HASH = "0" * 64
 
 
-def as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; a naive time is refused (whose clock would it be?)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"time without a time zone: {moment.isoformat()}")
-    return moment.astimezone(UTC)
-
-
 def rfc3339(moment: datetime) -> str:
-    """``2024-03-01T06:00:00.000000Z``: UTC, microseconds, ``Z``."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2024-03-01T06:00:00.000000Z``: UTC, microseconds, ``Z``; a naive time is refused."""
+    return utc(require_zone(moment)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _default(value: Any) -> Any:
@@ -146,7 +141,6 @@ __all__ = [
     "GENESIS_HASH",
     "ChainReport",
     "Link",
-    "as_utc",
     "canonical_json",
     "chain_hash",
     "json_safe",

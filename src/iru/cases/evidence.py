@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from iru.cases.chain import GENESIS_HASH, ChainReport, as_utc, chain_hash, rfc3339, verify_links
+from iru.cases.chain import GENESIS_HASH, ChainReport, chain_hash, rfc3339, verify_links
+from iru.domain import require_zone, utc
 
 KINDS = ("post", "profile", "media", "page", "package")
 CAPTURE = "capture"
@@ -134,7 +135,7 @@ def capture_entry(
             subject=subject,
             kind=kind,
             source=source,
-            at=as_utc(captured_at),
+            at=utc(require_zone(captured_at)),
             actor=captured_by,
             unit=unit,
             mime_type=mime_type,
@@ -165,7 +166,7 @@ def purge_entry(
             subject="",
             kind="",
             source=reason,
-            at=as_utc(purged_at),
+            at=utc(require_zone(purged_at)),
             actor=purged_by,
             unit=unit,
             mime_type="",

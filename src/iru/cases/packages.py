@@ -15,13 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
 
 from iru.cases import tco_forms as forms
-from iru.cases.chain import as_utc
 from iru.cases.evidence import content_address
 from iru.cases.tco import to_json
 from iru.cases.tco_authority import (
@@ -31,6 +30,7 @@ from iru.cases.tco_authority import (
     authority_from_mapping,
 )
 from iru.cases.tco_forms import Evidence, Reason, Referral, RemovalOrder
+from iru.domain import require_zone, utc
 
 if TYPE_CHECKING:
     import jinja2
@@ -253,7 +253,7 @@ def build_referral(
         evidence=tuple(_evidence(target, posts, excerpt_chars)),
         tos_clause=tos_clause or TOS_CLAUSES.get(target.platform.lower(), GENERIC_TOS_CLAUSE),
         language=target.language,
-        created_at=as_utc(created_at),
+        created_at=utc(require_zone(created_at)),
         target_response_hours=target_response_hours,
     )
 
@@ -283,7 +283,7 @@ def build_removal_order(
         raise ValueError(
             f"authority.providers.{target.platform}: no provider configured for this platform"
         )
-    issued = as_utc(issued_at)
+    issued = utc(require_zone(issued_at))
     urls, others = _locations(target, target.posts)
     differs = provider.member_state != authority.issuing_member_state
     return RemovalOrder(
@@ -384,7 +384,7 @@ def make_package(form: Referral | RemovalOrder, target: Target) -> Package:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return (moment.astimezone(UTC) if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @cache

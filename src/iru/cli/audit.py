@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from iru.app import Workspace
 from iru.cases.access import Action, PermissionDenied, authorize
 from iru.cases.chain import canonical_json
 from iru.cli.common import (
@@ -26,6 +25,7 @@ from iru.cli.common import (
 )
 from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseStore
+from iru.workspace import Workspace
 
 AUDIT_COLUMNS = (
     "seq",

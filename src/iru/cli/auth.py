@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 import click
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import _acting, user_option, users
 from iru.cli.common import IruError, render_rows, workspace_command
+from iru.engine.auth import AuthService
 from iru.storage.auth import TOKEN_COLUMNS
-from iru.web.auth_service import AuthService
+from iru.workspace import Workspace
 
 
 def auth_service(ws: Workspace) -> AuthService:

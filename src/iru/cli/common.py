@@ -15,10 +15,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from iru.app import Workspace, WorkspaceBusy
 from iru.config import SettingsError, load_settings
 from iru.domain.jsonsafe import dumps, is_undefined
 from iru.storage.database import DatabaseError
+from iru.workspace import Workspace, WorkspaceBusy
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from iru.app import Workspace
 from iru.cli.cases import service, user_option
 from iru.cli.common import (
     F,
@@ -30,6 +29,7 @@ from iru.engine.cases import UnknownUser
 from iru.engine.counter import CounterAnalysis
 from iru.engine.counter_cache import CounterCache
 from iru.storage.audit import AuditStore
+from iru.workspace import Workspace
 
 __all__ = [
     "MEMBER_COLUMNS",

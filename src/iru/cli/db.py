@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from iru.app import Workspace
 from iru.cli.common import workspace_command
 from iru.storage.database import redact_url
+from iru.workspace import Workspace
 
 
 @click.group()

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import _acting, service, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.cli.referrals import parse_time
+from iru.workspace import Workspace
 
 DEADLINE_COLUMNS = (
     "reference",

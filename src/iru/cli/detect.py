@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.cli.common import workspace_command
+from iru.workspace import Workspace
 
 
 @click.command()

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 import click
 
-from iru.app import Workspace
 from iru.cases.evidence import KINDS, content_address
 from iru.cli.common import IruError, workspace_command
 from iru.storage.evidence import EvidenceStore
+from iru.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 

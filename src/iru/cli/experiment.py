@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.cli.common import IruError
 from iru.config import load_settings
 from iru.engine.experiment import (
@@ -34,6 +33,7 @@ from iru.engine.experiment_output import write_results, write_tables
 from iru.engine.experiment_seeds import SeedStore, SeedStoreError
 from iru.measure.experiment import Policy
 from iru.measure.plots import estimate_text
+from iru.workspace import Workspace
 
 SHOWN = (
     ("exposure", "at-risk exposures"),

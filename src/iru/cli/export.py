@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import service, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
@@ -19,6 +18,7 @@ from iru.engine.sharing import NothingToExport, export_shared
 from iru.storage.assessments import DetectionStore
 from iru.storage.evidence import EvidenceStore
 from iru.storage.knowledge import KnowledgeStore
+from iru.workspace import Workspace
 
 # The contract columns first; score/label/reasons come from `iru detect`, impact from ranking.
 ACCOUNT_COLUMNS = (

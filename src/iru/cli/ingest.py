@@ -19,11 +19,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
 from iru.engine.ingest import IngestReport
 from iru.ingest.base import ProgressCallback
 from iru.ingest.registry import available_formats
+from iru.workspace import Workspace
 
 # Files smaller than this finish before a bar would be worth drawing.
 _PROGRESS_MIN_BYTES = 4 * 1024 * 1024

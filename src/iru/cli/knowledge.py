@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
 from iru.detect.hashlists import LIST_FORMATS, HashListError, parse_hash_list
 from iru.detect.indicators import IndicatorFileError, load_indicator_file
 from iru.detect.known_texts import TEXTS_FORMAT, looks_like_known_texts, parse_known_texts
 from iru.storage.database import QuarantineRow
 from iru.storage.knowledge import LABELS, HashRow, KnowledgeStore, LabelRow, TextRow
+from iru.workspace import Workspace
 
 _LABEL_COLUMNS = ("platform", "account_id", "label")
 

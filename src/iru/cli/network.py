@@ -15,12 +15,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.network.communities import communities, community_summary
 from iru.network.dismantle import DEFAULT_STRATEGY, STRATEGIES, dismantle
 from iru.network.edgelist import EdgeListError, read_edge_list, write_removal_order
 from iru.network.reach import total_reach
+from iru.workspace import Workspace
 
 __all__ = ["network"]
 

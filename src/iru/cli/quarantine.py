@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from iru.app import Workspace
 from iru.cli.common import out_option, output_format_option, render_rows, workspace_command
+from iru.workspace import Workspace
 
 _COLUMNS = ("id", "source", "format", "locator", "reason", "raw", "quarantined_at")
 

@@ -9,13 +9,13 @@ from typing import Any
 import click
 import numpy as np
 
-from iru.app import Workspace
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.engine.network import ReachReader
 from iru.network.communities import bridges_of, communities
 from iru.network.reach import ReachInputs, total_reach
 from iru.network.strategies import STRATEGIES, rank
 from iru.storage.assessments import DetectionStore
+from iru.workspace import Workspace
 
 RANK_COLUMNS = (
     "rank",

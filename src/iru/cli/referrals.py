@@ -17,18 +17,19 @@ from typing import Any
 
 import click
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied, Principal
 from iru.cases.connectors import PLATFORM_STATUSES, DeliveryError
 from iru.cases.tco import Reason
 from iru.cli.cases import _account, _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
+from iru.domain import utc
 from iru.engine.cases import Deconflicted
 from iru.engine.connectors.registry import UnknownConnector
 from iru.engine.dispatcher import follow_up
 from iru.engine.referrals import ReferralError, ReferralService
 from iru.engine.targets import TargetNotFound
 from iru.storage.referrals import ReferralRow
+from iru.workspace import Workspace
 
 LIST_COLUMNS = (
     "reference",
@@ -55,7 +56,7 @@ def parse_time(value: str | None, what: str = "--at") -> datetime:
         raise IruError(f"{what}: {value!r} is not an ISO 8601 time") from exc
     if moment.utcoffset() is None:
         raise IruError(f"{what}: {value!r} has no time zone (add Z for UTC)")
-    return moment.astimezone(UTC)
+    return utc(moment)
 
 
 def _row(row: ReferralRow) -> dict[str, Any]:

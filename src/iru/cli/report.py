@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
@@ -21,6 +20,7 @@ from iru.domain.jsonsafe import dumps
 from iru.engine.report import impact_figures, transparency_figures
 from iru.measure.report import Period, parse_period
 from iru.measure.report_html import render_html, render_pdf
+from iru.workspace import Workspace
 
 _SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
 _PERIOD_HELP = "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (UTC, both days included)."

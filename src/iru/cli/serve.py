@@ -19,8 +19,8 @@ from pathlib import Path
 
 import click
 
-from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
+from iru.workspace import Workspace
 
 DEMO_USERS = (
     ("demo-admin", "admin", "EU"),
@@ -137,8 +137,8 @@ def _day_inputs(world: Path, day: str) -> list[str]:
 def _users(ws: Workspace) -> dict[str, str]:
     """Demo users with fresh passwords (printed once)."""
     from iru.cases.access import Role
+    from iru.engine.auth import AuthService
     from iru.engine.cases import CaseService
-    from iru.web.auth_service import AuthService
 
     cases = CaseService(ws.database)
     auth = AuthService(ws.database)

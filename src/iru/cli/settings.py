@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from iru.app import Workspace
 from iru.cli.common import output_format_option, render_rows, workspace_command
 from iru.config import SETTINGS
+from iru.workspace import Workspace
 
 
 @click.command()

@@ -10,8 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.cli.common import output_format_option, workspace_command
+from iru.workspace import Workspace
 
 
 def collect_stats(ws: Workspace) -> dict[str, Any]:

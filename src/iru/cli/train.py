@@ -6,12 +6,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from iru.app import Workspace
 from iru.cli.common import IruError, workspace_command
 from iru.detect.classifier import AccountModel, TrainingError
 from iru.detect.features import AccountFeaturizer
 from iru.domain.jsonsafe import dumps
 from iru.storage.models import current_labels
+from iru.workspace import Workspace
 
 
 @click.command()

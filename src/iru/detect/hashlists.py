@@ -26,9 +26,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
+
+from iru.domain import utc
 
 HashType = Literal["sha256", "md5", "pdq"]
 HASH_TYPES: Final[tuple[HashType, ...]] = get_args(HashType)
@@ -146,7 +148,7 @@ def _parse_time(what: str, value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise RowError(f"{what} is not an ISO 8601 time: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return utc(parsed)
 
 
 class _Collector:

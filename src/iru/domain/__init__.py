@@ -9,6 +9,7 @@ from iru.domain.records import (
     Post,
     Record,
     interaction_id,
+    require_zone,
     utc,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "Post",
     "Record",
     "interaction_id",
+    "require_zone",
     "utc",
 ]

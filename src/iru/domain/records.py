@@ -191,7 +191,21 @@ Record = Account | Post | Media | Interaction
 
 
 def utc(value: datetime) -> datetime:
-    """The same instant in UTC; a naive datetime is taken to be UTC already."""
-    if value.tzinfo is None:
+    """The same instant in UTC, as an aware datetime: iru's one conversion of a time.
+
+    The rule for a naive datetime: it is taken to be UTC already (SQLite and DuckDB give
+    back the UTC times they were written as naive ones). Where a time comes from outside
+    (a caller, a file, the API) and must say its zone, refuse a naive one first with
+    :func:`require_zone`: the check is kept apart from the conversion.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def require_zone(value: datetime, what: str = "time") -> datetime:
+    """``value`` itself when it carries a time zone; ValueError naming ``what`` when it is
+    naive (whose clock would it be?). Convert it afterwards with :func:`utc`."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} without a time zone: {value.isoformat()}")
+    return value

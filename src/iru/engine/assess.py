@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from iru.detect.propagation import (
     supporter_contacts,
 )
 from iru.detect.resurgence import Mention, Profile, ResurgenceLink, ResurgenceLinker, avatar_hashes
+from iru.domain import utc
 from iru.engine.accounts import AccountReader
 from iru.engine.media import local_file
 from iru.storage.assessments import DetectionStore
@@ -272,8 +273,7 @@ class AccountAssessor:
         fresh = [
             k
             for k in fresh
-            if (profiles.get(k, {}).get("created_at") or activity[k][0]).replace(tzinfo=UTC)
-            >= horizon
+            if utc(profiles.get(k, {}).get("created_at") or activity[k][0]) >= horizon
         ]
         if not fresh or not supporters:
             return []
@@ -313,7 +313,7 @@ class AccountAssessor:
             account_id=key[1],
             handle=str(profile.get("handle") or ""),
             bio=str(profile.get("description") or ""),
-            created_at=created.replace(tzinfo=UTC) if isinstance(created, datetime) else None,
+            created_at=utc(created) if isinstance(created, datetime) else None,
             first_post_at=span[0] if span else None,
             last_post_at=span[1] if span else None,
             avatar_pdq=pdq,

@@ -67,7 +67,7 @@ from iru.storage.models import ModelStore, current_labels
 
 
 class LabWorkspace(Protocol):
-    """What the experiment needs of a workspace (:class:`iru.app.Workspace` has it)."""
+    """What the experiment needs of a workspace (:class:`iru.workspace.Workspace` has it)."""
 
     settings: Settings
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import msgspec
 import pyarrow as pa
 
-from iru.domain import Account, Interaction, Media, Post, Record
+from iru.domain import Account, Interaction, Media, Post, Record, utc
 from iru.domain.columns import to_table
 from iru.ingest.base import (
     TOO_DEEP,
@@ -123,11 +123,12 @@ def _merge(current: Account, candidate: Account) -> Account:
     return Account(**fields)
 
 
-def _to_utc(account: Account) -> Account:
+def _account_in_utc(account: Account) -> Account:
+    """The account with its times in UTC (:func:`iru.domain.utc`: a naive one is UTC already)."""
     changes = {
-        name: value.astimezone(UTC)
+        name: utc(value)
         for name in ("created_at", "observed_at")
-        if isinstance(value := getattr(account, name), datetime) and value.utcoffset()
+        if isinstance(value := getattr(account, name), datetime) and value.tzinfo is not UTC
     }
     return msgspec.structs.replace(account, **changes) if changes else account
 
@@ -309,7 +310,7 @@ class IngestEngine:
         elif isinstance(item, Interaction):
             batch.interactions.append(item)
         elif isinstance(item, Account):
-            account = _to_utc(item)
+            account = _account_in_utc(item)
             current = batch.accounts.get(account.key)
             batch.accounts[account.key] = account if current is None else _merge(current, account)
         elif isinstance(item, Media):

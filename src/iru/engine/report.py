@@ -25,6 +25,7 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
+from iru.domain import utc
 from iru.engine.network import ReachReader
 from iru.engine.referrals import ReferralService
 from iru.measure.report import (
@@ -40,7 +41,7 @@ from iru.measure.report_impact import ReachFigures, impact, in_period, removed_a
 from iru.network.reach import marginal_gains, reach_removed, total_reach
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
-from iru.storage.audit import AuditStore, utc_from_db
+from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseRow, CaseStore
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceStore
@@ -76,7 +77,7 @@ WHERE n.supporter GROUP BY d
 
 
 class WorkspaceView(Protocol):
-    """What a report reads of a workspace (:class:`iru.app.Workspace` is one)."""
+    """What a report reads of a workspace (:class:`iru.workspace.Workspace` is one)."""
 
     @property
     def database(self) -> Database: ...
@@ -152,7 +153,7 @@ def _events(database: Database, ids: set[int]) -> dict[int, list[tuple[str, date
     with database.engine.connect() as conn:
         for rid, status, at, form in conn.execute(query):
             if int(rid) in ids:
-                found.setdefault(int(rid), []).append((str(status), utc_from_db(at), form))
+                found.setdefault(int(rid), []).append((str(status), utc(at), form))
     return found
 
 
@@ -164,7 +165,7 @@ def _decided(database: Database) -> dict[int, list[datetime]]:
     )
     with database.engine.connect() as conn:
         for case_id, decided_at, approved_at in conn.execute(query):
-            found.setdefault(int(case_id), []).append(utc_from_db(approved_at or decided_at))
+            found.setdefault(int(case_id), []).append(utc(approved_at or decided_at))
     return found
 
 
@@ -185,7 +186,7 @@ def _languages(database: Database) -> dict[tuple[str, str], str]:
 
 def _detected(database: Database) -> dict[tuple[str, str], datetime]:
     return {
-        key: utc_from_db(row["assessed_at"])
+        key: utc(row["assessed_at"])
         for key, row in DetectionStore(database).by_account().items()
         if row["label"] == "supporter"
     }
@@ -205,7 +206,7 @@ def first_seen(archive: Archive, keys: list[tuple[str, str]]) -> dict[tuple[str,
             "SELECT p.platform, p.account_id, min(p.created_at) FROM posts p "
             "JOIN wanted w ON p.platform = w.platform AND p.account_id = w.account_id GROUP BY ALL"
         ).fetchall()
-    return {(str(p), str(a)): at.astimezone(UTC) for p, a, at in rows}
+    return {(str(p), str(a)): utc(at) for p, a, at in rows}
 
 
 def load(ws: WorkspaceView, principal: Principal, now: datetime) -> Records:
@@ -276,8 +277,8 @@ def _resurgences(
                 platform=key[0],
                 account_id=key[1],
                 predecessor_id=before[1],
-                linked_at=utc_from_db(link["linked_at"]),
-                first_post_at=utc_from_db(first_post) if first_post is not None else None,
+                linked_at=utc(link["linked_at"]),
+                first_post_at=utc(first_post) if first_post is not None else None,
                 predecessor_removed_at=removed.get(before),
                 rereferred_at=referred.get(key),
             )

@@ -44,9 +44,10 @@ from iru.cases.sharing import (
     stix_bundle,
     to_json,
 )
+from iru.domain import utc
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
-from iru.storage.audit import AuditStore, utc_from_db
+from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseRow, CaseStore
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceStore
@@ -104,7 +105,7 @@ def _referred_at(database: Database, cases: Sequence[CaseRow]) -> dict[int, date
                 decisions.c.approved_at,
             ).where((decisions.c.decision == "refer") & decisions.c.case_id.in_(chunk))
             for row in conn.execute(query):
-                at = utc_from_db(row.approved_at or row.decided_at)
+                at = utc(row.approved_at or row.decided_at)
                 held = found.get(int(row.case_id))
                 if held is None or int(row.decision_id) > held[0]:
                     found[int(row.case_id)] = (int(row.decision_id), at)

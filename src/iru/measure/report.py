@@ -50,7 +50,8 @@ def _day(text: str) -> date:
         raise ValueError(f"{text.strip()!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _utc(day: date) -> datetime:
+def _midnight_utc(day: date) -> datetime:
+    """The first instant of ``day`` in UTC."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
@@ -59,26 +60,30 @@ def parse_period(text: str) -> Period:
     value = text.strip()
     if match := _YEAR.match(value):
         year = int(match[1])
-        return Period(_utc(date(year, 1, 1)), _utc(date(year + 1, 1, 1)), value)
+        return Period(_midnight_utc(date(year, 1, 1)), _midnight_utc(date(year + 1, 1, 1)), value)
     if match := _QUARTER.match(value):
         year, quarter = int(match[1]), int(match[2])
         first = date(year, 3 * quarter - 2, 1)
         end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-        return Period(_utc(first), _utc(end), f"{year}-Q{quarter}")
+        return Period(_midnight_utc(first), _midnight_utc(end), f"{year}-Q{quarter}")
     if match := _MONTH.match(value):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
             raise ValueError(f"period {value!r}: no month {month}")
         days = calendar.monthrange(year, month)[1]
         return Period(
-            _utc(date(year, month, 1)), _utc(date(year, month, days)) + timedelta(1), value
+            _midnight_utc(date(year, month, 1)),
+            _midnight_utc(date(year, month, days)) + timedelta(1),
+            value,
         )
     if ".." in value:
         first_text, _, last_text = value.partition("..")
         begin, final = _day(first_text), _day(last_text)
         if final < begin:
             raise ValueError(f"period {value!r} ends before it starts")
-        return Period(_utc(begin), _utc(final) + timedelta(days=1), f"{begin}..{final}")
+        return Period(
+            _midnight_utc(begin), _midnight_utc(final) + timedelta(days=1), f"{begin}..{final}"
+        )
     raise ValueError(f"period {value!r}: use YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD")
 
 

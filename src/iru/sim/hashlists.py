@@ -68,6 +68,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
+from iru.domain import require_zone, utc
+
 if TYPE_CHECKING:
     from iru.sim.media import MediaFile
 
@@ -116,9 +118,7 @@ class KnownHash:
                 raise ValueError(f"{name} is not a hex digest of the right length: {value!r}")
             object.__setattr__(self, name, value)
         _check_text("label", self.label)
-        if self.created_at.tzinfo is None:
-            raise ValueError("created_at must carry a time zone")
-        object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
+        object.__setattr__(self, "created_at", utc(require_zone(self.created_at, "created_at")))
 
     @classmethod
     def of(cls, media: MediaFile, label: str, created_at: datetime) -> KnownHash:

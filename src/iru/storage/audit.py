@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Row
 
 from iru.cases.audit import AuditEvent, verify_chain
 from iru.cases.chain import GENESIS_HASH, ChainReport, canonical_json
+from iru.domain import utc
 from iru.storage.database import Database
 from iru.storage.schema import audit_log
 
@@ -48,11 +49,6 @@ def locked_transaction(database: Database, *chains: str) -> Iterator[Connection]
         conn.commit()
 
 
-def utc_from_db(moment: datetime) -> datetime:
-    """A stored time as UTC: SQLite gives it back naive (it was written in UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _json_text(value: Mapping[str, Any] | None) -> str | None:
     return None if value is None else canonical_json(dict(value)).decode("utf-8")
 
@@ -71,7 +67,7 @@ def _json_value(stored: str | None) -> dict[str, Any] | None:
 def _event(row: Row[Any]) -> AuditEvent:
     return AuditEvent(
         seq=row.seq,
-        at=utc_from_db(row.at),
+        at=utc(row.at),
         actor=row.actor,
         unit=row.unit,
         action=row.action,
@@ -181,4 +177,4 @@ class AuditStore:
         return verify_chain(self.events())
 
 
-__all__ = ["AUDIT_CHAIN", "AuditStore", "locked_transaction", "utc_from_db"]
+__all__ = ["AUDIT_CHAIN", "AuditStore", "locked_transaction"]

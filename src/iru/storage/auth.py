@@ -1,7 +1,7 @@
 """Web log-in in the database: password hashes, lock-out counters, sessions, API tokens.
 
 Plain reads and writes; the rules (who may set a password, when an account locks, when
-a session ends) live in :mod:`iru.web.auth_service`. Secrets are never stored: a
+a session ends) live in :mod:`iru.engine.auth`. Secrets are never stored: a
 password as its Argon2id hash, a session id and an API token as their SHA-256.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from iru.cases.access import Principal, Role
-from iru.storage.audit import utc_from_db
+from iru.domain import utc
 from iru.storage.database import Database
 from iru.storage.schema import api_tokens, users, web_sessions
 
@@ -29,8 +29,9 @@ TOKEN_COLUMNS = (
 )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return utc_from_db(moment) if moment is not None else None
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    """A stored time that may be missing, as UTC (SQLite gives it back naive)."""
+    return utc(moment) if moment is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +76,10 @@ def _session(row: Any) -> SessionRow:
         session_id_sha256=str(row.session_id_sha256),
         user=str(row.user),
         csrf_token=str(row.csrf_token),
-        created_at=utc_from_db(row.created_at),
-        last_seen_at=utc_from_db(row.last_seen_at),
-        expires_at=utc_from_db(row.expires_at),
-        revoked_at=_utc(row.revoked_at),
+        created_at=utc(row.created_at),
+        last_seen_at=utc(row.last_seen_at),
+        expires_at=utc(row.expires_at),
+        revoked_at=_utc_or_none(row.revoked_at),
         client=str(row.client or ""),
     )
 
@@ -89,9 +90,9 @@ def _token(row: Any) -> TokenRow:
         name=str(row.name),
         user=str(row.user),
         created_by=str(row.created_by),
-        created_at=utc_from_db(row.created_at),
-        last_used_at=_utc(row.last_used_at),
-        revoked_at=_utc(row.revoked_at),
+        created_at=utc(row.created_at),
+        last_used_at=_utc_or_none(row.last_used_at),
+        revoked_at=_utc_or_none(row.revoked_at),
     )
 
 
@@ -120,8 +121,8 @@ class AuthStore:
             principal=Principal(str(row.name), Role(row.role), str(row.unit), bool(row.active)),
             password_hash=str(row.password_hash) if row.password_hash else None,
             failed_logins=int(row.failed_logins or 0),
-            first_failed_at=_utc(row.first_failed_at),
-            locked_until=_utc(row.locked_until),
+            first_failed_at=_utc_or_none(row.first_failed_at),
+            locked_until=_utc_or_none(row.locked_until),
         )
 
     def set_password_hash(self, conn: Connection, name: str, password_hash: str) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, func, select
 
 from iru.cases.access import Principal, Role
 from iru.cases.holds import Hold, carries_restriction
-from iru.storage.audit import utc_from_db
+from iru.domain import utc
 from iru.storage.database import Database
 from iru.storage.schema import (
     accounts,
@@ -59,8 +59,8 @@ def _case(row: Any) -> CaseRow:
         restricted=bool(row.restricted),
         status=str(row.status),
         opened_by=str(row.opened_by),
-        opened_at=utc_from_db(row.opened_at),
-        updated_at=utc_from_db(row.updated_at),
+        opened_at=utc(row.opened_at),
+        updated_at=utc(row.updated_at),
         predecessor_case_id=(
             int(row.predecessor_case_id) if row.predecessor_case_id is not None else None
         ),
@@ -75,9 +75,9 @@ def _hold(row: Any) -> Hold:
         contact=str(row.contact),
         reason=str(row.reason),
         placed_by=str(row.placed_by),
-        placed_at=utc_from_db(row.placed_at),
-        expires_at=utc_from_db(row.expires_at),
-        lifted_at=utc_from_db(row.lifted_at) if row.lifted_at is not None else None,
+        placed_at=utc(row.placed_at),
+        expires_at=utc(row.expires_at),
+        lifted_at=utc(row.lifted_at) if row.lifted_at is not None else None,
     )
 
 

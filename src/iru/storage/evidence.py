@@ -42,7 +42,8 @@ from iru.cases.evidence import (
     purge_entry,
     verify_manifest,
 )
-from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction, utc_from_db
+from iru.domain import utc
+from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.database import Database
 from iru.storage.schema import evidence_manifest
 
@@ -73,7 +74,7 @@ def _entry(row: Row[Any]) -> ManifestEntry:
         subject=row.subject,
         kind=row.kind,
         source=row.source,
-        at=utc_from_db(row.at),
+        at=utc(row.at),
         actor=row.actor,
         unit=row.unit,
         mime_type=row.mime_type,

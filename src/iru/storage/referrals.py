@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from iru.storage.audit import utc_from_db
+from iru.domain import utc
 from iru.storage.database import Database
 from iru.storage.schema import deliveries, referral_events, referrals
 
@@ -62,7 +62,7 @@ _TIMES = ("created_at", "updated_at", "sent_at", "received_at", "closed_at")
 
 
 def _when(value: Any) -> datetime | None:
-    return utc_from_db(value) if value is not None else None
+    return utc(value) if value is not None else None
 
 
 def _referral(row: Any) -> ReferralRow:
@@ -74,8 +74,8 @@ def _referral(row: Any) -> ReferralRow:
 
 def _event(row: Any) -> EventRow:
     values = {k: v for k, v in row._mapping.items() if k != "event_id"}
-    values["at"] = utc_from_db(values["at"])
-    values["recorded_at"] = utc_from_db(values["recorded_at"])
+    values["at"] = utc(values["at"])
+    values["recorded_at"] = utc(values["recorded_at"])
     return EventRow(**values)
 
 

@@ -21,13 +21,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from iru.app import Workspace
 from iru.cases.access import PermissionDenied
 from iru.engine.account_index import AccountIndex
+from iru.engine.auth import AuthService
 from iru.engine.dispatcher import Dispatcher
 from iru.engine.referrals import EventTimeError, ReferralError
 from iru.web.api import api_router
-from iru.web.auth_service import AuthService
 from iru.web.callbacks import callback_router
 from iru.web.counter_page import counter_background, counter_router
 from iru.web.guards import has_nul, route_of, validation_message
@@ -36,6 +35,7 @@ from iru.web.insights import Insights
 from iru.web.pages import act, pages_router
 from iru.web.security import WebAuth, web_secret
 from iru.web.views import Views, now_utc, path_segment
+from iru.workspace import Workspace
 
 LOG = logging.getLogger("iru.web")
 HERE = Path(__file__).parent

@@ -21,13 +21,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from iru.app import Workspace
 from iru.cases.access import Principal
 from iru.domain.jsonsafe import finite, is_undefined
 from iru.engine.background import Background
 from iru.engine.counter import CounterAnalysis
 from iru.engine.counter_version import counter_version
 from iru.web.views import Views
+from iru.workspace import Workspace
 
 __all__ = ["POLL_SECONDS", "counter_background", "counter_context", "counter_router"]
 

@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from iru.app import Workspace
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.cases.holds import blocking
 from iru.cases.triage import Candidate
@@ -30,6 +29,7 @@ from iru.engine.triage import queue_candidates
 from iru.storage.assessments import DetectionStore
 from iru.storage.schema import accounts, assessments, resurgence_links
 from iru.storage.schema import cases as cases_table
+from iru.workspace import Workspace
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ps", "ckb", "yi", "dv", "sd", "ug", "arz"})
 SORTS = {

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from iru.domain import require_zone, utc
+
 REFERRAL_CATEGORY = "terrorist-content"
 # Namespace of every uuid5 iru derives for shared objects.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:iru:sharing")
@@ -41,13 +43,6 @@ class KnownHash(NamedTuple):
     hash_type: str  # sha256 | md5 | pdq
     value: str
     label: str
-
-
-def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; ValueError for a naive timestamp."""
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without a time zone: {moment.isoformat()}")
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +69,7 @@ class SharedTarget:
     display_name: str | None = None  # the name the account shows, as last observed
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "decided_at", utc(self.decided_at))
+        object.__setattr__(self, "decided_at", utc(require_zone(self.decided_at, "decided_at")))
         object.__setattr__(self, "evidence", tuple(SharedEvidence(*e) for e in self.evidence))
         object.__setattr__(self, "known_hashes", tuple(KnownHash(*k) for k in self.known_hashes))
         for known in self.known_hashes:
@@ -95,7 +90,7 @@ class SharingContext:
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "created", utc(self.created))
+        object.__setattr__(self, "created", utc(require_zone(self.created, "created")))
 
 
 def account_type(platform: str) -> str:
@@ -166,5 +161,4 @@ __all__ = [
     "seed_uuid",
     "targets_key",
     "to_json",
-    "utc",
 ]

@@ -34,9 +34,10 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import ClassVar
 
-from iru.cases.chain import as_utc, rfc3339
+from iru.cases.chain import rfc3339
 from iru.cases.packages import Package
 from iru.cases.tco import Referral, render_order_text
+from iru.domain import require_zone, utc
 
 INDEX = "index.csv"
 INDEX_FIELDS = (
@@ -206,7 +207,7 @@ class ExportConnector:
                     raise ValueError(
                         f"idempotency key of {reference} was already used for {row['reference']}"
                     )
-            written_at = as_utc(now)
+            written_at = utc(require_zone(now))
             message = self._message(package, idempotency_key, written_at)
             _write_atomic(folder / f"{reference}.json", package.json_bytes)
             _write_atomic(folder / f"{reference}.html", package.html.encode("utf-8"))

@@ -60,8 +60,8 @@ from urllib.parse import quote, urlsplit
 
 import msgspec
 
-from iru.domain import Account, Interaction, InteractionKind, Media, MediaKind, Post
-from iru.sim.writers.entities import cut, edge_targets, find, utc
+from iru.domain import Account, Interaction, InteractionKind, Media, MediaKind, Post, utc
+from iru.sim.writers.entities import cut, edge_targets, find
 
 __all__ = ["PLATFORM", "write_outbox"]
 

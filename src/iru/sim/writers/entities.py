@@ -1,4 +1,4 @@
-"""What the writers share: UTC instants, record checks, and a post's entities placed in its text.
+"""What the writers share: record checks and a post's entities placed in its text.
 
 Every format marks a post's urls, mentions and hashtags at their place in its text
 (Twitter as code-point offsets, Telegram as text entities, Mastodon as links in the
@@ -11,24 +11,15 @@ spans found.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from iru.domain import Interaction, InteractionKind
 
-__all__ = ["check_platform", "cut", "edge_targets", "find", "is_word", "place", "utc"]
+__all__ = ["check_platform", "cut", "edge_targets", "find", "is_word", "place"]
 
 Span = tuple[int, int]
-_ZERO = timedelta(0)
 _Item = TypeVar("_Item")
 _Plain = TypeVar("_Plain")
-
-
-def utc(value: datetime) -> datetime:
-    """``value`` in UTC: a naive one taken as UTC, an aware one with a zero offset as is."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value if value.utcoffset() == _ZERO else value.astimezone(UTC)
 
 
 def check_platform(platform: str, expected: str, what: str, key: str) -> None:

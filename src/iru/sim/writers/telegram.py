@@ -49,8 +49,8 @@ from typing import Any
 
 import msgspec
 
-from iru.domain import Account, Interaction, InteractionKind, Media, MediaKind, Post
-from iru.sim.writers.entities import check_platform, cut, edge_targets, place, utc
+from iru.domain import Account, Interaction, InteractionKind, Media, MediaKind, Post, utc
+from iru.sim.writers.entities import check_platform, cut, edge_targets, place
 
 __all__ = ["NOT_INCLUDED", "PLATFORM", "write_telegram_export"]
 

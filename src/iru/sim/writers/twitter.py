@@ -45,13 +45,13 @@ import gc
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from iru.domain import Account, Interaction, InteractionKind, Media, Post
+from iru.domain import Account, Interaction, InteractionKind, Media, Post, utc
 from iru.sim.writers.entities import check_platform, edge_targets, place
 from iru.sim.writers.twitter_objects import (
     Attachments,
@@ -383,7 +383,6 @@ def _no_gc() -> Iterator[None]:
 
 def _retrieved(value: datetime) -> str:
     """twarc2's form: ``datetime.now(timezone.utc).isoformat(timespec="seconds")``."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    value = utc(value)
     spec = "seconds" if value.microsecond == 0 else "microseconds"
-    return value.astimezone(UTC).isoformat(timespec=spec)
+    return value.isoformat(timespec=spec)

@@ -13,8 +13,7 @@ from typing import Any
 
 import msgspec
 
-from iru.domain import Account, Media, MediaKind
-from iru.sim.writers.entities import utc
+from iru.domain import Account, Media, MediaKind, utc
 
 __all__ = [
     "Attachments",

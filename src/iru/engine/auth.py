@@ -36,7 +36,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
 from iru.cases.access import Action, PermissionDenied, Principal, allowed, authorize
-from iru.cases.chain import as_utc
+from iru.domain import require_zone, utc
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.auth import AuthStore, Credentials
 from iru.storage.database import Database
@@ -120,7 +120,7 @@ class AuthService:
         self._dummy: str | None = None
 
     def now(self, now: datetime | None = None) -> datetime:
-        return as_utc(now if now is not None else self.clock())
+        return utc(require_zone(now if now is not None else self.clock()))
 
     # -- passwords -------------------------------------------------------------------------
 
