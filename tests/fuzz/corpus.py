@@ -188,8 +188,12 @@ def _describe(value: Any) -> str:
 
 
 _RECORD_NAME = re.compile(r"\b(?:post|media|account|interaction) ([^/\s]+/.*)$", re.DOTALL)
-# A record refused for its empty id: "line 3: post twitter/" (line readers), "post activitypub/".
-_EMPTY_ID = re.compile(r"^(?:(line \d+): )?(?:post|media|account|interaction) [^/\s]+/$")
+# A record refused for its empty id: "line 3: post twitter/" (line readers), "post activitypub/",
+# or an edge whose carrying post's id is empty: "interaction activitypub/repost:>https://…".
+_EMPTY_ID = re.compile(
+    r"^(?:(line \d+): )?(?:(?:post|media|account|interaction) [^/\s]+/|interaction [^/\s]+/\w+:>.*)$",
+    re.DOTALL,
+)
 _DEEP_TOKEN = re.compile(r'"(__iru_deep_\d+__)"')
 
 
