@@ -17,55 +17,18 @@ import argparse
 import dataclasses
 import platform
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from iru.detect.base import Batch
 from iru.detect.indicators import IndicatorDetector, load_indicator_file
-from iru.domain import Post
 from iru.domain.jsonsafe import dumps
-from iru.sim.content import ContentGenerator
-from iru.sim.vocabulary import generate_vocabulary
+from iru.sim.workloads import workload_posts
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "tests" / "data" / "indicators" / "sample-campaign.toml"
 RESULTS = HERE / "results"
-T0 = datetime(2025, 6, 1, tzinfo=UTC)
-
-
-def sim_posts(n: int, workload: str, seed: int = 7) -> list[Post]:
-    """``n`` simulated posts of ``workload`` ("bystanders" or "campaign")."""
-    vocab = generate_vocabulary(seed)
-    gen = ContentGenerator(vocab, seed)
-    rng = np.random.default_rng(seed)
-    releases = [gen.release(0, i, outlet) for i, outlet in enumerate(vocab.outlets)]
-    posts = []
-    for i in range(n):
-        lang = vocab.languages[i % len(vocab.languages)]
-        if workload == "bystanders" or i % 4 == 2:
-            text = gen.bystander(rng, lang, hijacked=i % 3 == 0)
-        elif i % 4 == 0:
-            text = gen.propaganda(rng, lang, releases[i % len(releases)])
-        elif i % 4 == 1:
-            text = gen.propaganda(rng, lang, None)
-        else:
-            text = gen.hard_negative(rng, lang, "researcher", None)
-        posts.append(
-            Post(
-                platform="twitter",
-                post_id=str(i),
-                account_id="a1",
-                created_at=T0,
-                text=text.text,
-                lang=lang if i % 5 else None,
-                hashtags=list(text.hashtags),
-                urls=list(text.urls),
-            )
-        )
-    return posts
 
 
 def measure(posts: int, repeats: int) -> list[dict[str, Any]]:
@@ -73,7 +36,7 @@ def measure(posts: int, repeats: int) -> list[dict[str, Any]]:
     simple = dataclasses.replace(full, rules=tuple(r for r in full.rules if r.kind != "regex"))
     rows = []
     for workload in ("bystanders", "campaign"):
-        batch = Batch(posts=sim_posts(posts, workload))
+        batch = Batch(posts=workload_posts(posts, workload))
         for name, indicators in (("terms/hashtags/domains", simple), ("with 2 regexes", full)):
             detector = IndicatorDetector(indicators).fit(batch)
             best = 0.0

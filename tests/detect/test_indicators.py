@@ -12,7 +12,6 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from iru.detect.base import Batch, NotFittedError, Signal
@@ -27,8 +26,7 @@ from iru.detect.indicators import (
     words,
 )
 from iru.domain import Post
-from iru.sim.content import ContentGenerator
-from iru.sim.vocabulary import generate_vocabulary
+from iru.sim.workloads import workload_posts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "indicators"
 SAMPLE = DATA / "sample-campaign.toml"
@@ -446,34 +444,6 @@ def test_folding_and_words() -> None:
 # not asserted here: a timed floor only measured the CI runner's load.
 
 
-def _sim_posts(n: int, hit_rate: str) -> list[Post]:
-    vocab = generate_vocabulary(7)
-    gen = ContentGenerator(vocab, 7)
-    rng = np.random.default_rng(7)
-    releases = [gen.release(0, i, outlet) for i, outlet in enumerate(vocab.outlets)]
-    posts = []
-    for i in range(n):
-        lang = vocab.languages[i % len(vocab.languages)]
-        if hit_rate == "bystanders" or i % 4 == 2:
-            text = gen.bystander(rng, lang, hijacked=i % 3 == 0)
-        elif i % 4 == 0:
-            text = gen.propaganda(rng, lang, releases[i % len(releases)])
-        elif i % 4 == 1:
-            text = gen.propaganda(rng, lang, None)
-        else:
-            text = gen.hard_negative(rng, lang, "researcher", None)
-        posts.append(
-            _post(
-                text.text,
-                lang=lang if i % 5 else None,
-                post_id=str(i),
-                hashtags=list(text.hashtags),
-                urls=list(text.urls),
-            )
-        )
-    return posts
-
-
 def test_simulated_workloads_hit_where_the_campaign_is() -> None:
     """Every language of the simulator: the campaign is hit far more than bystanders, and
     the regexes only add hits to what the terms, hashtags and domains find."""
@@ -481,7 +451,7 @@ def test_simulated_workloads_hit_where_the_campaign_is() -> None:
     simple = dataclasses.replace(full, rules=tuple(r for r in full.rules if r.kind != "regex"))
     rate: dict[tuple[str, str], float] = {}
     for workload in ("bystanders", "campaign"):
-        batch = Batch(posts=_sim_posts(400, workload))
+        batch = Batch(posts=workload_posts(400, workload))
         found = {}
         for name, indicators in (("simple", simple), ("full", full)):
             signals = IndicatorDetector(indicators).fit(batch).score(batch)
