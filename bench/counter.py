@@ -2,7 +2,7 @@
 
 For each seed a simulated world runs for ``--days``; iru ingests it with what a unit knows
 (hash list, known texts, indicator file, review-shaped labels), detects, trains and detects again
-(the same preparation as bench/network_mission.py), then runs ``iru.engine.counter``:
+(the same preparation as bench/network_mission.py), then runs ``iru.engine.readers.counter``:
 
 * **audience**: precision and recall of the at-risk audience (every account in a segment)
   against the world's ``at_risk`` accounts, overall and per true language, and what the
@@ -50,7 +50,7 @@ from iru.counter.narratives import NarrativeReport
 from iru.counter.share import ShareReport, Takedown, share_of_voice
 from iru.counter.voices import Voice
 from iru.domain.jsonsafe import dumps
-from iru.engine.counter import CounterAnalysis
+from iru.engine.readers.counter import CounterAnalysis
 from iru.sim import filler, framing
 from iru.sim.config import SUPPORTER_ROLES, Role, WorldConfig
 from iru.sim.vocabulary import generate_vocabulary

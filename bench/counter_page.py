@@ -28,8 +28,8 @@ from fastapi.testclient import TestClient
 from iru.cases.access import Role
 from iru.config import load_settings
 from iru.domain.jsonsafe import dumps
-from iru.engine.auth import AuthService
-from iru.engine.cases import CaseService
+from iru.engine.services.auth import AuthService
+from iru.engine.services.cases import CaseService
 from iru.web.app import create_app
 from iru.workspace import Workspace
 

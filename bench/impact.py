@@ -1,6 +1,6 @@
 """Impact benchmark: at-risk exposure removed by `impact` against `volume`, closed loop.
 
-Runs :mod:`iru.engine.experiment` — simulated worlds stepped day by day, iru ingesting,
+Runs :mod:`iru.engine.lab.experiment` — simulated worlds stepped day by day, iru ingesting,
 detecting and ranking every day, officers referring within the same policy and budget,
 platforms removing with their latency and rejection rates, supporters returning — for
 ``impact``, ``volume`` and ``none`` on the same seeds, and prints:
@@ -49,8 +49,8 @@ from rich.table import Table
 
 from iru.cli.experiment import open_lab_workspace
 from iru.domain.jsonsafe import dumps
-from iru.engine.experiment import ExperimentConfig, run_experiment, seeds_from, strategies_from
-from iru.engine.experiment_output import result_payload, write_results
+from iru.engine.lab.experiment import ExperimentConfig, run_experiment, seeds_from, strategies_from
+from iru.engine.lab.experiment_output import result_payload, write_results
 from iru.measure.experiment import Policy
 from iru.measure.plots import estimate_text
 

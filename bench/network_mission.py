@@ -31,7 +31,7 @@ from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
 from iru.domain.jsonsafe import dumps
-from iru.engine.network import ReachReader
+from iru.engine.readers.network import ReachReader
 from iru.network.reach import reach_removed, total_reach
 from iru.network.strategies import STRATEGIES, rank
 from iru.sim.config import WorldConfig

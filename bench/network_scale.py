@@ -22,7 +22,7 @@ from typing import Any
 
 from iru.config import load_settings
 from iru.domain.jsonsafe import dumps
-from iru.engine.network import ReachReader
+from iru.engine.readers.network import ReachReader
 from iru.network.communities import communities
 from iru.network.strategies import STRATEGIES, rank
 from iru.sim.config import WorldConfig

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from iru.cli import cli
 from iru.cli.experiment import open_lab_workspace
-from iru.engine.experiment import ExperimentConfig, run_experiment
+from iru.engine.lab.experiment import ExperimentConfig, run_experiment
 from iru.measure.experiment import day_columns, total_columns
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -23,7 +23,7 @@ from iru.cases.packages import (
     make_package,
 )
 from iru.cases.tco import Reason, referral_from_json
-from iru.engine.connectors.export import INDEX_FIELDS, ExportConnector, ExportReceipt
+from iru.engine.adapters.export import INDEX_FIELDS, ExportConnector, ExportReceipt
 
 T0 = datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
 SENDER = "IRU Example <iru@police.example>"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iru.engine.ingest import IngestReport
+from iru.engine.pipeline.ingest import IngestReport
 from iru.workspace import Workspace
 
 from .conftest import DATA, EXAMPLES, open_workspace

@@ -17,7 +17,7 @@ from PIL import Image
 
 from iru.domain import Account, Interaction, InteractionKind, Media, Post
 from iru.domain.columns import SCHEMAS
-from iru.engine.media import local_file
+from iru.engine.readers.media import local_file
 from iru.ingest.activitypub import ActivityPubFormat
 from iru.ingest.base import ColumnBatch, Rejected
 from iru.ingest.handles import valid_mention

@@ -105,7 +105,7 @@ CLI_SERVES_HTTP = {
 
 
 def test_the_cli_uses_the_web_only_to_start_a_server() -> None:
-    """Log-in, sessions and tokens live outside web/ (engine/auth.py): the CLI needs no web."""
+    """Log-in, sessions and tokens live outside web/ (engine/services/auth.py): the CLI needs no web."""
     uses = {}
     for path in sorted((SRC / "cli").rglob("*.py")):
         web = {n for n in _imports(path) if n == "iru.web" or n.startswith("iru.web.")}

@@ -42,8 +42,8 @@ from iru.detect.base import Batch, Detector, NotFittedError, Signal
 from iru.detect.knowledge import DetectorExample, Knowledge
 from iru.detect.registry import detector_classes
 from iru.domain import Post
-from iru.engine.connectors.examples import ConnectorExample
-from iru.engine.connectors.registry import connector_factory
+from iru.engine.adapters.examples import ConnectorExample
+from iru.engine.adapters.registry import connector_factory
 from iru.ingest.base import IngestFormat, Rejected
 from iru.ingest.examples import KINDS, IngestExample, record_counts
 from iru.ingest.registry import available_formats, detect_format

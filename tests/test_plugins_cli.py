@@ -98,9 +98,7 @@ def test_plugins_lists_every_entry_point_with_its_distribution(iru: Iru) -> None
     assert urls["object"] == "iru.detect.known_urls:KnownUrlDetector"
     assert urls["distribution"] == "iru" and urls["version"]
     assert by_name["ingest-format", "telegram"]["object"] == "iru.ingest.telegram:TelegramFormat"
-    assert (
-        by_name["connector", "export"]["object"] == "iru.engine.connectors.export_port:ExportPort"
-    )
+    assert by_name["connector", "export"]["object"] == "iru.engine.adapters.export_port:ExportPort"
     kinds = [r["kind"] for r in rows]
     assert kinds == sorted(kinds, key=list(GROUPS).index), "grouped by kind"
     table = iru("plugins").output

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iru.engine.network import ReachReader
+from iru.engine.readers.network import ReachReader
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 

@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from iru.cases.connectors import Connector
     from iru.detect.base import Detector
     from iru.detect.knowledge import Knowledge
-    from iru.engine.accounts import AccountReader
-    from iru.engine.delivery import DeliveryService
-    from iru.engine.detect import DetectEngine
-    from iru.engine.ingest import IngestEngine
-    from iru.engine.network import ReachReader
-    from iru.engine.referrals import ReferralService
+    from iru.engine.readers.accounts import AccountReader
+    from iru.engine.services.delivery import DeliveryService
+    from iru.engine.pipeline.detect import DetectEngine
+    from iru.engine.pipeline.ingest import IngestEngine
+    from iru.engine.readers.network import ReachReader
+    from iru.engine.services.referrals import ReferralService
     from iru.storage.archive import Archive
     from iru.storage.database import Database
     from iru.storage.evidence import EvidenceStore
@@ -109,14 +109,14 @@ class Workspace:
         return ModelStore(self.database, self.root)
 
     def account_reader(self) -> AccountReader:
-        from iru.engine.accounts import AccountReader
+        from iru.engine.readers.accounts import AccountReader
 
         return AccountReader(
             self.database, self.archive, window_days=self.settings["graph_window_days"]
         )
 
     def reach_reader(self) -> ReachReader:
-        from iru.engine.network import ReachReader
+        from iru.engine.readers.network import ReachReader
 
         return ReachReader(
             self.database, self.archive, window_days=self.settings["graph_window_days"]
@@ -124,8 +124,8 @@ class Workspace:
 
     def detect_engine(self) -> DetectEngine:
         """The detection engine, with the newest trained model when there is one."""
-        from iru.engine.assess import AccountAssessor
-        from iru.engine.detect import DetectEngine
+        from iru.engine.pipeline.assess import AccountAssessor
+        from iru.engine.pipeline.detect import DetectEngine
         from iru.storage.assessments import DetectionStore
         from iru.storage.models import current_labels
 
@@ -149,7 +149,7 @@ class Workspace:
         )
 
     def ingest_engine(self) -> IngestEngine:
-        from iru.engine.ingest import IngestEngine
+        from iru.engine.pipeline.ingest import IngestEngine
 
         return IngestEngine(
             self.database,
@@ -167,8 +167,8 @@ class Workspace:
     def referral_service(self) -> ReferralService:
         """Referrals, with the unit's issuing authority when iru.toml has one."""
         from iru.cases.packages import authority_from_mapping
-        from iru.engine.referrals import ReferralService
-        from iru.engine.targets import TargetCollector
+        from iru.engine.services.referrals import ReferralService
+        from iru.engine.services.targets import TargetCollector
 
         table = self.settings["authority"]
         authority = authority_from_mapping(table) if table else None
@@ -190,12 +190,12 @@ class Workspace:
 
     def connector(self, name: str | None = None) -> Connector:
         """The named connector (default: the ``connector`` setting), built from the settings."""
-        from iru.engine.connectors.registry import load_connector
+        from iru.engine.adapters.registry import load_connector
 
         return load_connector(name or self.connector_name(), self.settings.values, self.root)
 
     def delivery_service(self, connector: Connector | None = None) -> DeliveryService:
-        from iru.engine.delivery import DeliveryService
+        from iru.engine.services.delivery import DeliveryService
 
         return DeliveryService(
             self.referral_service(),

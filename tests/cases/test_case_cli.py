@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iru.engine.cases import CaseService
+from iru.engine.services.cases import CaseService
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.storage.models import current_labels

@@ -9,7 +9,7 @@ import pytest
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.triage import Candidate
 from iru.domain.records import Account
-from iru.engine.cases import CaseService, Deconflicted
+from iru.engine.services.cases import CaseService, Deconflicted
 from iru.storage.audit import AuditStore
 from iru.storage.models import current_labels
 from iru.workspace import Workspace

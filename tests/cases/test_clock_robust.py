@@ -30,9 +30,9 @@ from iru.cases.clocks import (
     time_problem,
 )
 from iru.cases.connectors import PlatformEvent
-from iru.engine.auth import AuthService
-from iru.engine.cases import CaseService
-from iru.engine.referrals import EventTimeError
+from iru.engine.services.auth import AuthService
+from iru.engine.services.cases import CaseService
+from iru.engine.services.referrals import EventTimeError
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.web.app import create_app

@@ -16,8 +16,8 @@ from sqlalchemy import func, select, text
 
 from iru.cases.access import PermissionDenied, Role
 from iru.domain.records import Account
-from iru.engine.auth import AuthService
-from iru.engine.cases import CaseService, UnknownAccount
+from iru.engine.services.auth import AuthService
+from iru.engine.services.cases import CaseService, UnknownAccount
 from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseRow
 from iru.storage.evidence import EvidenceStore

@@ -8,8 +8,8 @@ import pytest
 
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.connectors import PlatformEvent
-from iru.engine.cases import CaseService, Deconflicted
-from iru.engine.referrals import ReferralError
+from iru.engine.services.cases import CaseService, Deconflicted
+from iru.engine.services.referrals import ReferralError
 from iru.storage.schema import accounts, resurgence_links
 from iru.workspace import Workspace
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from iru.engine.counter import CounterAnalysis
-from iru.engine.counter_cache import (
+from iru.engine.readers.counter import CounterAnalysis
+from iru.engine.readers.counter_cache import (
     PERSISTED,
     RECOMPUTED,
     CounterCache,
@@ -136,7 +136,7 @@ def test_a_broken_or_foreign_cache_file_is_refused_and_recomputed(
     [path] = _files(iru)
 
     path.write_bytes(b"not a pickle at all")
-    with caplog.at_level(logging.WARNING, logger="iru.engine.counter_cache"):
+    with caplog.at_level(logging.WARNING, logger="iru.engine.readers.counter_cache"):
         assert iru("counter", "segments", "--format", "json").output == expected
     assert f"counter cache {path} not used" in caplog.text
     assert "data" in read_parts(path)  # written again, readable
@@ -146,7 +146,7 @@ def test_a_broken_or_foreign_cache_file_is_refused_and_recomputed(
     with pytest.raises(CounterCacheError, match=r"refused posix\.mkdir"):
         read_parts(path)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="iru.engine.counter_cache"):
+    with caplog.at_level(logging.WARNING, logger="iru.engine.readers.counter_cache"):
         assert iru("counter", "segments", "--format", "json").output == expected
     assert not planted.exists()  # refused, never called
     assert "not part of a counter analysis" in caplog.text

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from iru.cases.access import Role
 from iru.cli import cli
 from iru.config import load_settings
-from iru.engine.auth import AuthService
-from iru.engine.cases import CaseService
+from iru.engine.services.auth import AuthService
+from iru.engine.services.cases import CaseService
 from iru.sim.config import WorldConfig
 from iru.sim.output import simulate
 from iru.web.security import SESSION_COOKIE

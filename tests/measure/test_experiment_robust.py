@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from iru.cli import cli
 from iru.domain.jsonsafe import dumps, finite, is_undefined
-from iru.engine.experiment import ExperimentConfig, ExperimentResult
-from iru.engine.experiment_output import write_results
-from iru.engine.experiment_seeds import SeedStore
+from iru.engine.lab.experiment import ExperimentConfig, ExperimentResult
+from iru.engine.lab.experiment_output import write_results
+from iru.engine.lab.experiment_seeds import SeedStore
 from iru.measure.experiment import DayRecord, SeedTotals, compare_to_baseline, total_columns
 
 
@@ -175,7 +175,7 @@ def test_seed_files_round_trip(tmp_path: Path) -> None:
     config = ExperimentConfig(days=2, seeds=(4,), strategies=("impact",), scale=0.003)
     store = SeedStore(tmp_path, config)
     assert store.finished() == {}
-    from iru.engine.experiment import SeedResult
+    from iru.engine.lab.experiment import SeedResult
 
     result = SeedResult(
         4,

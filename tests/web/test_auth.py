@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 
 from iru.cases.access import PermissionDenied, Principal, Role
 from iru.cli import cli
-from iru.engine.auth import WRONG, AuthService, LoginRefused, sha256_hex
-from iru.engine.cases import CaseService
+from iru.engine.services.auth import WRONG, AuthService, LoginRefused, sha256_hex
+from iru.engine.services.cases import CaseService
 from iru.storage.audit import AuditStore
 from iru.storage.schema import api_tokens, audit_log, users, web_sessions
 from iru.web.security import SESSION_COOKIE, WebAuth, safe_next, web_secret

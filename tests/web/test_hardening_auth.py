@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from iru.cases.access import Role
-from iru.engine.auth import LOCK_FOR, WRONG, AuthService, LoginRefused
-from iru.engine.cases import CaseService
+from iru.engine.services.auth import LOCK_FOR, WRONG, AuthService, LoginRefused
+from iru.engine.services.cases import CaseService
 from iru.storage.schema import audit_log
 from iru.web.app import create_app
 from iru.workspace import Workspace

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from iru.engine.auth import AuthService
+from iru.engine.services.auth import AuthService
 from iru.storage.models import current_labels
 from iru.web.app import create_app
 from iru.workspace import Workspace
@@ -131,7 +131,7 @@ def test_another_units_restricted_case_is_forbidden(ws: Workspace) -> None:
 def test_api_tokens_and_the_auditors_view(ws: Workspace) -> None:
     auth = AuthService(ws.database)
     now = datetime.now(UTC)
-    from iru.engine.cases import CaseService
+    from iru.engine.services.cases import CaseService
 
     cases = CaseService(ws.database)
     token = auth.create_token(cases.principal("root"), "script", "audrey", now)

@@ -4,7 +4,7 @@ A connector takes one :class:`Outgoing` package and hands back a :class:`Receipt
 :class:`DeliveryError` (``retryable`` when trying again later may succeed: a timeout, a 503).
 Connectors that can read a platform's answers return them as :class:`PlatformEvent` records;
 those that cannot (the export connector) leave that to the analyst. Retrying, recording each
-attempt and applying events are the service's work (:mod:`iru.engine.referrals`), the same
+attempt and applying events are the service's work (:mod:`iru.engine.services.referrals`), the same
 for every connector. Built-in and third-party connectors register under the entry-point
 group ``iru.connectors``.
 

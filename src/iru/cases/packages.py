@@ -7,7 +7,7 @@ from the unit's :class:`AuthorityProfile` (:func:`build_removal_order`; the prof
 settings live in :mod:`iru.cases.tco_authority`) — and wraps it in a :class:`Package`: the
 JSON bytes as sent, their SHA-256 and a self-contained HTML page (:func:`render_html`, from
 ``templates/package.html.j2``) an analyst can read, print or mail. Delivering packages is
-the connectors' job (:mod:`iru.engine.connectors`).
+the connectors' job (:mod:`iru.engine.adapters`).
 """
 
 from __future__ import annotations

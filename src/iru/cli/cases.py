@@ -16,9 +16,15 @@ import click
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.holds import HoldError
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
-from iru.engine.cases import DECISIONS, CaseService, Deconflicted, UnknownAccount, UnknownUser
-from iru.engine.referrals import open_referral
-from iru.engine.triage import queue_candidates
+from iru.engine.services.cases import (
+    DECISIONS,
+    CaseService,
+    Deconflicted,
+    UnknownAccount,
+    UnknownUser,
+)
+from iru.engine.services.referrals import open_referral
+from iru.engine.services.triage import queue_candidates
 from iru.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])

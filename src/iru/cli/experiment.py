@@ -21,7 +21,7 @@ from rich.table import Table
 
 from iru.cli.common import IruError
 from iru.config import load_settings
-from iru.engine.experiment import (
+from iru.engine.lab.experiment import (
     ExperimentConfig,
     LabWorkspace,
     SeedResult,
@@ -29,8 +29,8 @@ from iru.engine.experiment import (
     seeds_from,
     strategies_from,
 )
-from iru.engine.experiment_output import write_results, write_tables
-from iru.engine.experiment_seeds import SeedStore, SeedStoreError
+from iru.engine.lab.experiment_output import write_results, write_tables
+from iru.engine.lab.experiment_seeds import SeedStore, SeedStoreError
 from iru.measure.experiment import Policy
 from iru.measure.plots import estimate_text
 from iru.workspace import Workspace

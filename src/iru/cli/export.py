@@ -13,8 +13,8 @@ import click
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import service, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
-from iru.engine.cases import UnknownUser
-from iru.engine.sharing import NothingToExport, export_shared
+from iru.engine.services.cases import UnknownUser
+from iru.engine.services.sharing import NothingToExport, export_shared
 from iru.storage.assessments import DetectionStore
 from iru.storage.evidence import EvidenceStore
 from iru.storage.knowledge import KnowledgeStore

@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from iru.cli.common import IruError, workspace_command
-from iru.engine.ingest import IngestReport
+from iru.engine.pipeline.ingest import IngestReport
 from iru.ingest.base import ProgressCallback
 from iru.ingest.registry import available_formats
 from iru.workspace import Workspace

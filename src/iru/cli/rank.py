@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
-from iru.engine.network import ReachReader
+from iru.engine.readers.network import ReachReader
 from iru.network.communities import bridges_of, communities
 from iru.network.reach import ReachInputs, total_reach
 from iru.network.strategies import STRATEGIES, rank

@@ -23,11 +23,11 @@ from iru.cases.tco import Reason
 from iru.cli.cases import _account, _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.domain import utc
-from iru.engine.cases import Deconflicted
-from iru.engine.connectors.registry import UnknownConnector
-from iru.engine.dispatcher import follow_up
-from iru.engine.referrals import ReferralError, ReferralService
-from iru.engine.targets import TargetNotFound
+from iru.engine.services.cases import Deconflicted
+from iru.engine.adapters.registry import UnknownConnector
+from iru.engine.services.dispatcher import follow_up
+from iru.engine.services.referrals import ReferralError, ReferralService
+from iru.engine.services.targets import TargetNotFound
 from iru.storage.referrals import ReferralRow
 from iru.workspace import Workspace
 

@@ -17,7 +17,7 @@ from iru.cases.access import PermissionDenied
 from iru.cli.cases import _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.domain.jsonsafe import dumps
-from iru.engine.report import impact_figures, transparency_figures
+from iru.engine.readers.report import impact_figures, transparency_figures
 from iru.measure.report import Period, parse_period
 from iru.measure.report_html import render_html, render_pdf
 from iru.workspace import Workspace

@@ -47,7 +47,7 @@ def run_server(
     if workers > 1:
         # Workers are separate processes (the GIL caps one at a core); each builds its own
         # caches, the index file is shared; one dispatcher runs here, in the parent.
-        from iru.engine.dispatcher import Dispatcher
+        from iru.engine.services.dispatcher import Dispatcher
 
         app = create_app(ws, dispatch_seconds=0)
         warm(app, counter=False)  # builds the shared index file once, before the workers start
@@ -137,8 +137,8 @@ def _day_inputs(world: Path, day: str) -> list[str]:
 def _users(ws: Workspace) -> dict[str, str]:
     """Demo users with fresh passwords (printed once)."""
     from iru.cases.access import Role
-    from iru.engine.auth import AuthService
-    from iru.engine.cases import CaseService
+    from iru.engine.services.auth import AuthService
+    from iru.engine.services.cases import CaseService
 
     cases = CaseService(ws.database)
     auth = AuthService(ws.database)

@@ -9,7 +9,7 @@
   how it changes after takedowns.
 
 Pure core (like detect/ and network/): arrays and records in, dataclasses out; the
-workspace side is :mod:`iru.engine.counter`. See docs/counter.md.
+workspace side is :mod:`iru.engine.readers.counter`. See docs/counter.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The closed-loop experiment's pure parts: the unit's policy, what is measured, and the statistics.
 
-The engine (:mod:`iru.engine.experiment`) steps a simulated world day by day, lets iru
+The engine (:mod:`iru.engine.lab.experiment`) steps a simulated world day by day, lets iru
 detect and rank, and refers through the platforms; everything here is arithmetic on
 plain values it hands over:
 

@@ -1,6 +1,6 @@
 """Plots and a one-page HTML report of a closed-loop experiment, read at a glance.
 
-Takes the JSON-able results of :func:`iru.engine.experiment_output.result_payload`
+Takes the JSON-able results of :func:`iru.engine.lab.experiment_output.result_payload`
 (plain dicts and lists) and writes PNG files with matplotlib's Agg canvas (no display,
 no pyplot state):
 

@@ -1,6 +1,6 @@
 """Transparency and impact figures from the unit's own records: pure computations.
 
-The engine (:mod:`iru.engine.report`) reads the workspace into the plain records below;
+The engine (:mod:`iru.engine.readers.report`) reads the workspace into the plain records below;
 everything here is arithmetic on them — counts, rates, medians and percentiles, the
 one-hour compliance of removal orders from their clock states, Annex III grounds, the
 survival of referred accounts (Kaplan–Meier), resurgence and the evidence kept and

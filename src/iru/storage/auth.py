@@ -1,7 +1,7 @@
 """Web log-in in the database: password hashes, lock-out counters, sessions, API tokens.
 
 Plain reads and writes; the rules (who may set a password, when an account locks, when
-a session ends) live in :mod:`iru.engine.auth`. Secrets are never stored: a
+a session ends) live in :mod:`iru.engine.services.auth`. Secrets are never stored: a
 password as its Argon2id hash, a session id and an API token as their SHA-256.
 """
 

@@ -1,7 +1,7 @@
 """Units, users, cases, decisions and deconfliction holds in the database.
 
 Plain reads and writes; who may do what is decided in :mod:`iru.cases.access` and
-checked by the service (:mod:`iru.engine.cases`) before anything here is called.
+checked by the service (:mod:`iru.engine.services.cases`) before anything here is called.
 
 A case read from here carries its *effective* restriction: its own (a hold decision
 restricts the case for good) or one carried from its predecessors — while the unit of a

@@ -1,6 +1,6 @@
 """Referrals, their platform events and delivery attempts in the database.
 
-Plain reads and writes; the service (:mod:`iru.engine.referrals`) checks permissions,
+Plain reads and writes; the service (:mod:`iru.engine.services.referrals`) checks permissions,
 holds the audit chain's lock and decides what changes.
 """
 

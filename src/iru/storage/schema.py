@@ -236,7 +236,7 @@ users = Table(
     Column("unit", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # Web log-in (see iru.engine.auth): an Argon2id hash, never the password.
+    # Web log-in (see iru.engine.services.auth): an Argon2id hash, never the password.
     Column("password_hash", Text),
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("first_failed_at", DateTime(timezone=True)),  # of the current run of failures

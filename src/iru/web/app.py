@@ -22,10 +22,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from iru.cases.access import PermissionDenied
-from iru.engine.account_index import AccountIndex
-from iru.engine.auth import AuthService
-from iru.engine.dispatcher import Dispatcher
-from iru.engine.referrals import EventTimeError, ReferralError
+from iru.engine.readers.account_index import AccountIndex
+from iru.engine.services.auth import AuthService
+from iru.engine.services.dispatcher import Dispatcher
+from iru.engine.services.referrals import EventTimeError, ReferralError
 from iru.web.api import api_router
 from iru.web.callbacks import callback_router
 from iru.web.counter_page import counter_background, counter_router

@@ -20,8 +20,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from iru.engine.connectors.http import event_from_json
-from iru.engine.referrals import EventTimeError, ReferralError, ReferralService
+from iru.engine.adapters.http import event_from_json
+from iru.engine.services.referrals import EventTimeError, ReferralError, ReferralService
 
 SIGNATURE_HEADER = "X-Iru-Signature"
 

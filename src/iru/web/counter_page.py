@@ -8,7 +8,7 @@ Account-level lists of the audience are not on the page; they stay behind the au
 
 The analysis takes seconds to minutes on a real window, so it is never computed inside a
 request: :func:`counter_background` computes it in a background thread once per data
-version (:func:`iru.engine.counter_version.counter_version`: the archive's generation,
+version (:func:`iru.engine.readers.counter_version.counter_version`: the archive's generation,
 assessments, labels, takedowns), started by the first visit or by :func:`iru.web.app.warm`.
 The page answers at once with the last result — or, before the first one, says it is
 being computed and polls itself (htmx) until it is there.
@@ -23,9 +23,9 @@ from fastapi.templating import Jinja2Templates
 
 from iru.cases.access import Principal
 from iru.domain.jsonsafe import finite, is_undefined
-from iru.engine.background import Background
-from iru.engine.counter import CounterAnalysis
-from iru.engine.counter_version import counter_version
+from iru.engine.readers.background import Background
+from iru.engine.readers.counter import CounterAnalysis
+from iru.engine.readers.counter_version import counter_version
 from iru.web.views import Views
 from iru.workspace import Workspace
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
-from iru.engine.report import impact_summary
+from iru.engine.readers.report import impact_summary
 from iru.network.communities import communities, community_summary
 from iru.network.reach import reach_removed, total_reach
 from iru.network.strategies import rank

@@ -1,6 +1,6 @@
 """The workbench's HTTP safety: log-in pages, the session cookie, CSRF and API tokens.
 
-:class:`WebAuth` wraps an :class:`~iru.engine.auth.AuthService` for FastAPI
+:class:`WebAuth` wraps an :class:`~iru.engine.services.auth.AuthService` for FastAPI
 (docs/web.md, "Authentication"):
 
 * ``GET/POST /login`` and ``POST /logout`` (its ``router``); the log-in form is the one
@@ -14,7 +14,7 @@
   dependencies also demand the CSRF token on unsafe requests made with the cookie, so a
   route cannot forget it.
 
-The live :class:`~iru.engine.auth.SessionInfo` is kept on ``request.state.session``
+The live :class:`~iru.engine.services.auth.SessionInfo` is kept on ``request.state.session``
 (None without one) for templates to render its ``csrf_token``.
 """
 
@@ -38,7 +38,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
 from iru.cases.access import Principal
-from iru.engine.auth import AuthService, LoginRefused, SessionGrant, SessionInfo
+from iru.engine.services.auth import AuthService, LoginRefused, SessionGrant, SessionInfo
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ One :class:`Views` per app. Everything goes through the case services, so the we
 the command line's permission checks and audit events. What is slow to compute and
 shared by everyone (the triage candidates, the reach model) is cached and recomputed
 when the assessments change; per-account reads come from the account index
-(:mod:`iru.engine.account_index`).
+(:mod:`iru.engine.readers.account_index`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.cases.holds import blocking
 from iru.cases.triage import Candidate
-from iru.engine.account_index import AccountIndex
-from iru.engine.cases import CaseService
-from iru.engine.media import local_file
-from iru.engine.triage import queue_candidates
+from iru.engine.readers.account_index import AccountIndex
+from iru.engine.services.cases import CaseService
+from iru.engine.readers.media import local_file
+from iru.engine.services.triage import queue_candidates
 from iru.storage.assessments import DetectionStore
 from iru.storage.schema import accounts, assessments, resurgence_links
 from iru.storage.schema import cases as cases_table

@@ -5,7 +5,7 @@ records (one per referred account) and a :class:`SharingContext` (who shares, wh
 return JSON-ready dicts; :func:`to_json` writes them the same way every time. What a
 target holds, and what it deliberately leaves out, is in :mod:`.records`; the shape of
 each format in :mod:`.stix` and :mod:`.misp`. Gathering targets from a workspace is
-:mod:`iru.engine.sharing`'s job.
+:mod:`iru.engine.services.sharing`'s job.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class Dispatcher:
 
 def follow_up(ws: Any, delivery: Any, now: datetime) -> tuple[int, int]:
     """After polling: removed accounts seen posting again, and cases reopened on resurgence."""
-    from iru.engine.cases import CaseService
+    from iru.engine.services.cases import CaseService
     from iru.storage.assessments import DetectionStore
 
     rechecked = delivery.referrals.recheck_removed(ws.account_reader(), now)

@@ -21,7 +21,7 @@ import httpx
 from iru.cases.connectors import DeliveryError, Outgoing, PlatformEvent, Receipt
 
 if TYPE_CHECKING:
-    from iru.engine.connectors.examples import ConnectorExample
+    from iru.engine.adapters.examples import ConnectorExample
 
 MAX_SEQ = 2**63 - 1  # a platform event's number, as the database holds it
 
@@ -116,7 +116,7 @@ class HttpConnector:
     @classmethod
     def examples(cls) -> Sequence[ConnectorExample]:
         """A synthetic referral, delivered to a notice API on loopback."""
-        from iru.engine.connectors.examples import (
+        from iru.engine.adapters.examples import (
             ConnectorExample,
             example_outgoing,
             loopback_notice_api,

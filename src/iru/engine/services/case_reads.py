@@ -1,6 +1,6 @@
 """Reading a case with its history, and recognising a decision that stands already.
 
-Both are parts of :class:`~iru.engine.cases.CaseService` kept apart for size: a case's
+Both are parts of :class:`~iru.engine.services.cases.CaseService` kept apart for size: a case's
 history (the cases it resurged from) is access-checked case by case, and every read is
 audited; a decision repeated while it still stands (a command killed and run again)
 is recognised so that nothing is recorded twice.

@@ -11,7 +11,7 @@ Undefined figures (a ratio with nothing to divide by, a median of nothing) are `
 in JSON, an empty CSV cell and "n/a" on the page: the payload goes through
 :func:`iru.domain.jsonsafe.finite` once, and every file is written through a temporary
 file renamed over the old one. :func:`write_tables` writes the CSV tables of the seeds
-finished so far (after each seed; see :mod:`iru.engine.experiment_seeds`).
+finished so far (after each seed; see :mod:`iru.engine.lab.experiment_seeds`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from iru.domain.jsonsafe import dumps, finite
-from iru.engine.experiment import ExperimentResult
-from iru.engine.experiment_seeds import write_atomic
+from iru.engine.lab.experiment import ExperimentResult
+from iru.engine.lab.experiment_seeds import write_atomic
 from iru.measure.experiment import (
     BASELINE,
     DayRecord,

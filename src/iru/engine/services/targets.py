@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from iru.cases.packages import MediaItem, PostItem, Target, post_url, profile_url
-from iru.engine.media import local_file
+from iru.engine.readers.media import local_file
 from iru.storage.archive import Archive
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceStore

@@ -1,11 +1,11 @@
 """The data version of the counter-messaging analysis: it changes when its inputs do.
 
-:class:`iru.engine.counter.CounterAnalysis` reads the archive (posts, interactions,
+:class:`iru.engine.readers.counter.CounterAnalysis` reads the archive (posts, interactions,
 follows: new rows bump the archive's generation marker), the assessments and analysts'
 labels (who is a supporter), the accounts' profiles and status, and the referrals the
 platforms answered ``removed`` (takedowns). :func:`counter_version` is a cheap token of
 all of them — one file read and a few ``count``/``max`` queries — for
-:class:`iru.engine.background.Background`, so the workbench recomputes the analysis once
+:class:`iru.engine.readers.background.Background`, so the workbench recomputes the analysis once
 per data change, off the request path.
 """
 

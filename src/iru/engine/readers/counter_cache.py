@@ -3,10 +3,10 @@
 ``iru counter segments`` then ``iru counter narratives`` (or the same command in another
 format) on unchanged data computed the whole analysis again: reading the window, loading
 the sentence encoder, embedding the framing candidates' posts, Leiden, the narratives.
-:class:`CounterCache` keeps what one :class:`~iru.engine.counter.CounterAnalysis` has
+:class:`CounterCache` keeps what one :class:`~iru.engine.readers.counter.CounterAnalysis` has
 computed in ``<workspace>/cache/counter/<key>.pickle`` and restores it into the next one
 with the same key, so each part is computed once per data change. The key is the data
-version the web page already uses (:func:`iru.engine.counter_version.counter_version`:
+version the web page already uses (:func:`iru.engine.readers.counter_version.counter_version`:
 the archive's generation, assessments, labels, takedowns, profiles), the analysis's
 options (window, minimum segment size, Leiden's seed, rules, narrative settings) and the
 code (a digest of the counter modules' sources, the numpy and encoder versions): a new
@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from iru.engine.counter import CounterAnalysis
-from iru.engine.counter_version import counter_version
+from iru.engine.readers.counter import CounterAnalysis
+from iru.engine.readers.counter_version import counter_version
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,12 @@ PERSISTED = (
 )
 RECOMPUTED = ("embed", "inputs", "exposure")
 FORMAT = 1  # of the file; bump when what is stored changes shape
-_CODE = ("counter", "engine/counter.py", "engine/counter_sql.py", "engine/counter_cache.py")
+_CODE = (
+    "counter",
+    "engine/readers/counter.py",
+    "engine/readers/counter_sql.py",
+    "engine/readers/counter_cache.py",
+)
 _NUMPY = {
     ("numpy", "dtype"),
     ("numpy", "ndarray"),
@@ -105,7 +110,7 @@ class _AllowlistUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if (module, name) == ("builtins", "getattr"):
             return _getattr_for_zoneinfo
-        if module.startswith("iru.counter.") or module == "iru.engine.counter":
+        if module.startswith("iru.counter.") or module == "iru.engine.readers.counter":
             found = getattr(importlib.import_module(module), name, None)
             if isinstance(found, type) and dataclasses.is_dataclass(found):
                 return found

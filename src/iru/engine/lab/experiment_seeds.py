@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from iru.domain.jsonsafe import dumps, finite
-from iru.engine.experiment import ExperimentConfig, SeedResult, supporters_of
+from iru.engine.lab.experiment import ExperimentConfig, SeedResult, supporters_of
 from iru.measure.experiment import DayRecord, SeedTotals
 
 #: Changes when the seed file's layout does.

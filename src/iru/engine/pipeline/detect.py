@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 from iru.detect.base import Batch, Detector, Signal
 from iru.domain import Media, MediaKind, Post
 from iru.domain.columns import SCHEMAS, conform
-from iru.engine.assess import AccountAssessor
-from iru.engine.media import local_file
+from iru.engine.pipeline.assess import AccountAssessor
+from iru.engine.readers.media import local_file
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 

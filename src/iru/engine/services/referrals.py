@@ -1,8 +1,8 @@
 """Referrals and removal orders: from a referred case to a package the platform acts on.
 
-:meth:`ReferralService.create` preserves the target (:mod:`iru.engine.targets`), builds the
+:meth:`ReferralService.create` preserves the target (:mod:`iru.engine.services.targets`), builds the
 package (:mod:`iru.cases.packages`) and stores it as *queued* with its own idempotency key,
-in one audited transaction; only then can it be delivered (:mod:`iru.engine.delivery`), so
+in one audited transaction; only then can it be delivered (:mod:`iru.engine.services.delivery`), so
 a crash never leaves a package sent that iru does not know of. Platform answers — from a
 connector, a callback or an analyst — go through :meth:`ReferralService.apply_event`, which
 is idempotent per (referral, platform event number), moves the referral's status, the
@@ -43,9 +43,9 @@ from iru.cases.tco import (
     validate_order,
     validate_referral,
 )
-from iru.engine.cases import Deconflicted, subject
-from iru.engine.referral_tracking import CASE_STATUS, Deadline, ReferralTracking
-from iru.engine.targets import TargetCollector
+from iru.engine.services.cases import Deconflicted, subject
+from iru.engine.services.referral_tracking import CASE_STATUS, Deadline, ReferralTracking
+from iru.engine.services.targets import TargetCollector
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseStore
 from iru.storage.database import Database

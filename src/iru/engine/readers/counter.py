@@ -37,7 +37,7 @@ from iru.counter.voices import (
     learnt_margin,
 )
 from iru.counter.voices import counter_framing as framing
-from iru.engine.counter_sql import (
+from iru.engine.readers.counter_sql import (
     AMPLIFIED_SQL,
     CANDIDATE_TEXTS_SQL,
     CONTACTS_SQL,
@@ -50,7 +50,7 @@ from iru.engine.counter_sql import (
     POST_LANG_SQL,
     TEXTS_SQL,
 )
-from iru.engine.network import ReachReader
+from iru.engine.readers.network import ReachReader
 from iru.network.communities import communities
 from iru.network.reach import ReachInputs
 from iru.storage.archive import Archive

@@ -32,7 +32,7 @@ from iru.cases.access import (
 )
 from iru.cases.holds import Hold, blocking, new_hold
 from iru.cases.triage import Candidate, QueueItem, build_queue
-from iru.engine.case_reads import read_case, standing_decision, subject
+from iru.engine.services.case_reads import read_case, standing_decision, subject
 from iru.storage.archive import Archive
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseRow, CaseStore
@@ -313,7 +313,7 @@ class CaseService:
 
     def read_case(self, principal: Principal, case: CaseRow, now: datetime) -> dict[str, Any]:
         """A case with its decisions and its history, each read audited (see
-        :func:`~iru.engine.case_reads.read_case`)."""
+        :func:`~iru.engine.services.case_reads.read_case`)."""
         return read_case(
             self.store, self.audit, self.database, principal=principal, case=case, now=now
         )

@@ -15,7 +15,7 @@ every strategy continues from copies of that same world and workspace:
    suspended supporters — and writes it; the unit ingests, adds the day's shared
    hashes and detects.
 
-The truth of every day is measured by :mod:`iru.engine.experiment_truth`. The world's
+The truth of every day is measured by :mod:`iru.engine.lab.experiment_truth`. The world's
 random generator also decides referrals, so two strategies' worlds are identical until
 the first referral and then only alike in distribution: seeds, not days, carry the
 confidence intervals. Deterministic for a seed. The workspace is built through a
@@ -41,11 +41,11 @@ from iru.detect.classifier import AccountModel, TrainingError
 from iru.detect.features import AccountFeaturizer
 from iru.detect.hashlists import load_hash_list
 from iru.detect.known_texts import parse_known_texts
-from iru.engine.accounts import AccountReader
-from iru.engine.detect import DetectEngine
-from iru.engine.experiment_truth import Audience, Ledger, flag, observe, spans, totals
-from iru.engine.ingest import IngestEngine
-from iru.engine.network import ReachReader
+from iru.engine.readers.accounts import AccountReader
+from iru.engine.pipeline.detect import DetectEngine
+from iru.engine.lab.experiment_truth import Audience, Ledger, flag, observe, spans, totals
+from iru.engine.pipeline.ingest import IngestEngine
+from iru.engine.readers.network import ReachReader
 from iru.measure.experiment import (
     BASELINE,
     EXPERIMENT_STRATEGIES,

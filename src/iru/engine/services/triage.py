@@ -16,8 +16,8 @@ from iru.storage.assessments import DetectionStore
 from iru.storage.cases import CaseStore
 
 if TYPE_CHECKING:  # readers and the reach model (numba, igraph) load when a queue is built
-    from iru.engine.accounts import AccountReader
-    from iru.engine.network import ReachReader
+    from iru.engine.readers.accounts import AccountReader
+    from iru.engine.readers.network import ReachReader
     from iru.storage.database import Database
 
 

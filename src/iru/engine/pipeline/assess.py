@@ -30,8 +30,8 @@ from iru.detect.propagation import (
 )
 from iru.detect.resurgence import Mention, Profile, ResurgenceLink, ResurgenceLinker, avatar_hashes
 from iru.domain import utc
-from iru.engine.accounts import AccountReader
-from iru.engine.media import local_file
+from iru.engine.readers.accounts import AccountReader
+from iru.engine.readers.media import local_file
 from iru.storage.assessments import DetectionStore
 
 LINK_WINDOW_DAYS = 30.0

@@ -2,7 +2,7 @@
 
 Turns an :class:`~iru.cases.connectors.Outgoing` package back into a
 :class:`~iru.cases.packages.Package` (the form is decoded from the JSON that was stored
-and hashed), writes it with :class:`~iru.engine.connectors.export.ExportConnector`, and
+and hashed), writes it with :class:`~iru.engine.adapters.export.ExportConnector`, and
 answers with a receipt that has no ticket and no time of receipt: the referral is *sent*,
 and the analyst records the platform's answers (``iru referrals status``).
 """
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Self
 from iru.cases.connectors import DeliveryError, Outgoing, PlatformEvent, Receipt
 from iru.cases.packages import Package
 from iru.cases.tco import Referral, RemovalOrder, order_from_json, referral_from_json
-from iru.engine.connectors.export import ExportConnector
+from iru.engine.adapters.export import ExportConnector
 
 if TYPE_CHECKING:
-    from iru.engine.connectors.examples import ConnectorExample
+    from iru.engine.adapters.examples import ConnectorExample
 
 
 class ExportPort:
@@ -42,7 +42,7 @@ class ExportPort:
     @classmethod
     def examples(cls) -> Sequence[ConnectorExample]:
         """A synthetic referral, exported to the outbox of a scratch workspace."""
-        from iru.engine.connectors.examples import ConnectorExample, example_outgoing
+        from iru.engine.adapters.examples import ConnectorExample, example_outgoing
 
         settings = {"outbox_sender": "IRU Example <iru@unit.example>"}
         return (ConnectorExample(settings, example_outgoing()),)

@@ -29,8 +29,8 @@ from tenacity import (
 
 from iru.cases.access import Action, Principal, authorize
 from iru.cases.connectors import TRACKED_STATUSES, Connector, DeliveryError, Outgoing, Receipt
-from iru.engine.cases import subject
-from iru.engine.referrals import ReferralError, ReferralService
+from iru.engine.services.cases import subject
+from iru.engine.services.referrals import ReferralError, ReferralService
 from iru.storage.audit import AUDIT_CHAIN, locked_transaction
 from iru.storage.evidence import EvidenceStore
 from iru.storage.referrals import ReferralRow

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from iru.cases.connectors import Connector
 
 if TYPE_CHECKING:
-    from iru.engine.connectors.examples import ConnectorExample
+    from iru.engine.adapters.examples import ConnectorExample
 
 GROUP = "iru.connectors"
 

@@ -1,6 +1,6 @@
 """Following referrals after delivery: deadline clocks, outcome metrics, re-checks.
 
-Mixed into :class:`~iru.engine.referrals.ReferralService`. A referral's clock is rebuilt
+Mixed into :class:`~iru.engine.services.referrals.ReferralService`. A referral's clock is rebuilt
 from its stored events each time (:mod:`iru.cases.clocks` is a pure state machine), so
 ``iru deadlines`` and the metrics always agree with the status history. A stored time
 that cannot be a platform event's (:func:`iru.cases.clocks.time_problem`: year 9999, say)
@@ -71,7 +71,7 @@ class ReferralTracking:
     def recheck_removed(self, accounts: Any, now: datetime) -> int:
         """Removed accounts that iru has seen posting after their removal: marked restored.
 
-        ``accounts`` is an :class:`~iru.engine.accounts.AccountReader`; its activity scan
+        ``accounts`` is an :class:`~iru.engine.readers.accounts.AccountReader`; its activity scan
         gives each account's newest post time.
         """
         removed = self.store.find(statuses=("removed",))

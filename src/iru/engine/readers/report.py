@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.domain import utc
-from iru.engine.network import ReachReader
-from iru.engine.referrals import ReferralService
+from iru.engine.readers.network import ReachReader
+from iru.engine.services.referrals import ReferralService
 from iru.measure.report import (
     DayPoint,
     EventRecord,

@@ -1,4 +1,4 @@
-"""The DuckDB queries behind :mod:`iru.engine.counter`, over the archive's views.
+"""The DuckDB queries behind :mod:`iru.engine.readers.counter`, over the archive's views.
 
 Every query sees ``nodes`` (platform, account_id, idx, supporter) registered by the reader,
 and ``$since`` (the window's start); day numbers are days since ``$first`` (the window's

@@ -1,0 +1,1 @@
+"""The simulation lab: closed-loop experiments over simulated worlds (imports ``iru.sim``)."""
