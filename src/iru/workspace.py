@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     from iru.cases.connectors import Connector
     from iru.detect.base import Detector
     from iru.detect.knowledge import Knowledge
-    from iru.engine.readers.accounts import AccountReader
-    from iru.engine.services.delivery import DeliveryService
     from iru.engine.pipeline.detect import DetectEngine
     from iru.engine.pipeline.ingest import IngestEngine
+    from iru.engine.readers.accounts import AccountReader
     from iru.engine.readers.network import ReachReader
+    from iru.engine.services.delivery import DeliveryService
     from iru.engine.services.referrals import ReferralService
     from iru.storage.archive import Archive
     from iru.storage.database import Database

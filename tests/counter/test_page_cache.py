@@ -20,10 +20,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iru.cases.access import Role
-from iru.engine.services.auth import AuthService
 from iru.engine.readers.background import Background
-from iru.engine.services.cases import CaseService
 from iru.engine.readers.counter_version import counter_version
+from iru.engine.services.auth import AuthService
+from iru.engine.services.cases import CaseService
 from iru.web.app import create_app
 from iru.workspace import Workspace
 

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 from iru.cases.access import Role
 from iru.cli import cli
 from iru.config import load_settings
+from iru.engine.readers.media import file_in, local_file
 from iru.engine.services.auth import AuthService
 from iru.engine.services.cases import CaseService
-from iru.engine.readers.media import file_in, local_file
 from iru.web.app import create_app
 from iru.web.callbacks import SIGNATURE_HEADER, callback_app, signature
 from iru.workspace import Workspace

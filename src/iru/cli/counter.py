@@ -25,9 +25,9 @@ from iru.cli.common import (
 from iru.counter import may_list_accounts
 from iru.counter.narratives import NarrativeReport
 from iru.counter.segments import ROUTES, Segment
-from iru.engine.services.cases import UnknownUser
 from iru.engine.readers.counter import CounterAnalysis
 from iru.engine.readers.counter_cache import CounterCache
+from iru.engine.services.cases import UnknownUser
 from iru.storage.audit import AuditStore
 from iru.workspace import Workspace
 

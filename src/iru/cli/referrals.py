@@ -23,8 +23,8 @@ from iru.cases.tco import Reason
 from iru.cli.cases import _account, _acting, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.domain import utc
-from iru.engine.services.cases import Deconflicted
 from iru.engine.adapters.registry import UnknownConnector
+from iru.engine.services.cases import Deconflicted
 from iru.engine.services.dispatcher import follow_up
 from iru.engine.services.referrals import ReferralError, ReferralService
 from iru.engine.services.targets import TargetNotFound

@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 
 from iru.cases.access import PermissionDenied, Principal
 from iru.cases.holds import HoldError
-from iru.engine.services.cases import Deconflicted, UnknownAccount, training_label
 from iru.engine.readers.media import file_in
+from iru.engine.services.cases import Deconflicted, UnknownAccount, training_label
 from iru.engine.services.referrals import ReferralError, open_referral
 from iru.engine.services.targets import TargetNotFound
 from iru.web.inline_csp import package_csp

@@ -23,8 +23,8 @@ from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.cases.holds import blocking
 from iru.cases.triage import Candidate
 from iru.engine.readers.account_index import AccountIndex
-from iru.engine.services.cases import CaseService
 from iru.engine.readers.media import local_file
+from iru.engine.services.cases import CaseService
 from iru.engine.services.triage import queue_candidates
 from iru.storage.assessments import DetectionStore
 from iru.storage.schema import accounts, assessments, resurgence_links

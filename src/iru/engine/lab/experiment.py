@@ -41,10 +41,10 @@ from iru.detect.classifier import AccountModel, TrainingError
 from iru.detect.features import AccountFeaturizer
 from iru.detect.hashlists import load_hash_list
 from iru.detect.known_texts import parse_known_texts
-from iru.engine.readers.accounts import AccountReader
-from iru.engine.pipeline.detect import DetectEngine
 from iru.engine.lab.experiment_truth import Audience, Ledger, flag, observe, spans, totals
+from iru.engine.pipeline.detect import DetectEngine
 from iru.engine.pipeline.ingest import IngestEngine
+from iru.engine.readers.accounts import AccountReader
 from iru.engine.readers.network import ReachReader
 from iru.measure.experiment import (
     BASELINE,
