@@ -273,12 +273,9 @@ class Settings:
         if BY_NAME[name].secret and value:
             if name != "database_url":
                 return "***"
-            from sqlalchemy.engine import make_url
+            from iru.storage.urls import redact_url  # storage imports no config: no cycle
 
-            try:
-                return make_url(str(value)).render_as_string(hide_password=True)
-            except Exception:
-                return "***"
+            return redact_url(str(value), unparseable="***")
         return str(value)
 
 

@@ -23,13 +23,22 @@ if TYPE_CHECKING:
     from iru.engine.pipeline.detect import DetectEngine
     from iru.engine.pipeline.ingest import IngestEngine
     from iru.engine.readers.accounts import AccountReader
+    from iru.engine.readers.counter import CounterAnalysis
+    from iru.engine.readers.counter_cache import CounterCache
     from iru.engine.readers.network import ReachReader
+    from iru.engine.readers.rank import NetworkReader
     from iru.engine.services.delivery import DeliveryService
     from iru.engine.services.referrals import ReferralService
     from iru.storage.archive import Archive
+    from iru.storage.archive_stats import ArchiveStatsReader
+    from iru.storage.assessments import DetectionStore
+    from iru.storage.audit import AuditStore
+    from iru.storage.cases import CaseStore
     from iru.storage.database import Database
     from iru.storage.evidence import EvidenceStore
+    from iru.storage.knowledge import KnowledgeStore
     from iru.storage.models import ModelStore
+    from iru.storage.workbench_reads import WorkbenchReads
 
 
 class WorkspaceBusy(Exception):
@@ -121,6 +130,82 @@ class Workspace:
         return ReachReader(
             self.database, self.archive, window_days=self.settings["graph_window_days"]
         )
+
+    def counter_analysis(self, *, min_size: int = 5, seed: int = 0) -> CounterAnalysis:
+        """The counter-messaging analysis of the graph window (computed part by part, on use)."""
+        from iru.engine.readers.counter import CounterAnalysis
+
+        return CounterAnalysis(
+            self.database,
+            self.archive,
+            window_days=self.settings["graph_window_days"],
+            min_size=min_size,
+            seed=seed,
+        )
+
+    def counter_cache(self, analysis: CounterAnalysis) -> CounterCache:
+        """What ``analysis`` computes, kept under ``cache/counter`` per data version."""
+        from iru.engine.readers.counter_cache import CounterCache
+
+        return CounterCache(self.root / "cache" / "counter", analysis)
+
+    def counter_version(self) -> tuple[str, ...]:
+        """A token that changes whenever the counter analysis's inputs change."""
+        from iru.engine.readers.counter_version import counter_version
+
+        return counter_version(self.database, self.archive)
+
+    def network_reader(self) -> NetworkReader:
+        """The network read model (ranking, communities, what-if, daily reach) that
+        ``iru rank``, ``iru network`` and the workbench render."""
+        from iru.engine.readers.rank import NetworkReader
+        from iru.storage.reach_reads import AssessmentReads, DailyReachReads
+
+        return NetworkReader(
+            self.reach_reader(), AssessmentReads(self.database), DailyReachReads(self.archive)
+        )
+
+    def audit_store(self) -> AuditStore:
+        """The hash-chained audit log (reading it is not itself audited)."""
+        from iru.storage.audit import AuditStore
+
+        return AuditStore(self.database)
+
+    def case_store(self) -> CaseStore:
+        """Units, users, cases, decisions and holds (plain reads: no permission checked)."""
+        from iru.storage.cases import CaseStore
+
+        return CaseStore(self.database)
+
+    def knowledge_store(self) -> KnowledgeStore:
+        """The knowledge tables: known hashes and texts, indicator files, analysts' labels."""
+        from iru.storage.knowledge import KnowledgeStore
+
+        return KnowledgeStore(self.database)
+
+    def detection_store(self) -> DetectionStore:
+        """The stored detection results: assessments and resurgence links."""
+        from iru.storage.assessments import DetectionStore
+
+        return DetectionStore(self.database)
+
+    def current_labels(self) -> dict[tuple[str, str], str]:
+        """The newest label of every labelled account, whatever its source (file or decision)."""
+        from iru.storage.models import current_labels
+
+        return current_labels(self.database)
+
+    def workbench_reads(self) -> WorkbenchReads:
+        """The workbench's typed reads of the database (versions, profiles, links, cases)."""
+        from iru.storage.workbench_reads import WorkbenchReads
+
+        return WorkbenchReads(self.database)
+
+    def stats_reader(self) -> ArchiveStatsReader:
+        """The workspace's counts by platform, language and day (``iru stats``)."""
+        from iru.storage.archive_stats import ArchiveStatsReader
+
+        return ArchiveStatsReader(self.database, self.archive)
 
     def detect_engine(self) -> DetectEngine:
         """The detection engine, with the newest trained model when there is one."""

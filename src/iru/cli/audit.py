@@ -23,8 +23,6 @@ from iru.cli.common import (
     render_rows,
     workspace_command,
 )
-from iru.storage.audit import AuditStore
-from iru.storage.cases import CaseStore
 from iru.workspace import Workspace
 
 AUDIT_COLUMNS = (
@@ -61,7 +59,7 @@ def verify_audit(anchor: Path | None, ws: Workspace) -> None:
     (``iru audit anchor``) kept outside the database also catches a log cut short or
     rebuilt whole from some point on.
     """
-    store = AuditStore(ws.database)
+    store = ws.audit_store()
     report = store.verify()
     if not report.ok:
         raise IruError(f"audit log broken at seq {report.first_broken}: {report.reason}")
@@ -95,7 +93,7 @@ def verify_audit(anchor: Path | None, ws: Workspace) -> None:
 @workspace_command
 def anchor_audit(out: Path, ws: Workspace) -> None:
     """Write the audit log's head (seq and hash) to a file, after checking the chain."""
-    report = AuditStore(ws.database).verify()
+    report = ws.audit_store().verify()
     if not report.ok:
         raise IruError(f"audit log broken at seq {report.first_broken}: {report.reason}")
     anchor = {"seq": report.checked, "hash": report.head, "at": datetime.now(UTC).isoformat()}
@@ -127,9 +125,9 @@ def list_audit(
     Once the workspace has users, reading the log needs the audit.read permission
     (auditors) and shows the events of the reader's own unit only: another unit's
     entries may name its investigations."""
-    store = AuditStore(ws.database)
+    store = ws.audit_store()
     structured = output_format == "json"
-    cases = CaseStore(ws.database)
+    cases = ws.case_store()
     unit: str | None = None
     if cases.user_count():
         principal = cases.principal(user_name or ws.settings["user"])

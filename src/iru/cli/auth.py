@@ -15,8 +15,7 @@ import click
 from iru.cases.access import PermissionDenied
 from iru.cli.cases import _acting, user_option, users
 from iru.cli.common import IruError, render_rows, workspace_command
-from iru.engine.services.auth import AuthService
-from iru.storage.auth import TOKEN_COLUMNS
+from iru.engine.services.auth import TOKEN_COLUMNS, AuthService
 from iru.workspace import Workspace
 
 

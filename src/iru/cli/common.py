@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from iru.config import SettingsError, load_settings
+from iru.domain.errors import DatabaseError
 from iru.domain.jsonsafe import dumps, is_undefined
-from iru.storage.database import DatabaseError
 from iru.workspace import Workspace, WorkspaceBusy
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from iru.cli.common import workspace_command
-from iru.storage.database import redact_url
 from iru.workspace import Workspace
 
 
@@ -20,7 +19,7 @@ def upgrade(ws: Workspace) -> None:
     """Apply all migrations up to the newest schema (also done on first use)."""
     database = ws.database  # opening migrates to head
     database.upgrade()
-    click.echo(f"database {redact_url(database.url)} at revision {database.current_revision()}")
+    click.echo(f"database {database.redacted_url} at revision {database.current_revision()}")
 
 
 @db.command()

@@ -19,14 +19,9 @@ import click
 
 from iru.cases.evidence import KINDS, content_address
 from iru.cli.common import IruError, workspace_command
-from iru.storage.evidence import EvidenceStore
 from iru.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _store(ws: Workspace) -> EvidenceStore:
-    return EvidenceStore(ws.database, ws.root / "evidence")
 
 
 def actor_options(func: F) -> F:
@@ -69,7 +64,7 @@ def capture_evidence(
     except OSError as exc:
         raise IruError(f"{file}: cannot open: {exc.strerror or exc}") from exc
     mime_type = mime_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    store = _store(ws)
+    store = ws.evidence_store()
     held = store.path(content_address(data)).is_file()
     try:
         entry = store.capture(
@@ -104,7 +99,7 @@ def verify_evidence(anchor: Path | None, ws: Workspace) -> None:
     is found; an anchor (``iru evidence anchor``) kept outside the database also catches
     a manifest and audit log rebuilt together.
     """
-    store = _store(ws)
+    store = ws.evidence_store()
     report = store.verify()
     if not report.ok:
         raise IruError(report.summary())
@@ -130,7 +125,7 @@ def verify_evidence(anchor: Path | None, ws: Workspace) -> None:
 @workspace_command
 def anchor_evidence(out: Path, ws: Workspace) -> None:
     """Write the manifest's head (seq and hash) to a file, after checking it."""
-    report = _store(ws).verify()
+    report = ws.evidence_store().verify()
     if not report.ok:
         raise IruError(report.summary())
     head = report.chain
@@ -158,7 +153,7 @@ def purge_evidence(older_than_days: int | None, user: str, unit: str, ws: Worksp
     """Remove items whose every capture is older than the retention period (tombstoned)."""
     days = older_than_days or int(ws.settings["evidence_retention_days"])
     try:
-        removed = _store(ws).purge(timedelta(days=days), actor=user, unit=unit)
+        removed = ws.evidence_store().purge(timedelta(days=days), actor=user, unit=unit)
     except ValueError as exc:
         raise IruError(str(exc)) from exc
     click.echo(f"purged {removed} evidence item(s) older than {days} days")

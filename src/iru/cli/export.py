@@ -15,9 +15,6 @@ from iru.cli.cases import service, user_option
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
 from iru.engine.services.cases import UnknownUser
 from iru.engine.services.sharing import NothingToExport, export_shared
-from iru.storage.assessments import DetectionStore
-from iru.storage.evidence import EvidenceStore
-from iru.storage.knowledge import KnowledgeStore
 from iru.workspace import Workspace
 
 # The contract columns first; score/label/reasons come from `iru detect`, impact from ranking.
@@ -57,7 +54,7 @@ def export() -> None:
 @workspace_command
 def export_accounts(output_format: str, out: Path | None, ws: Workspace) -> None:
     """Every known account with the contract columns platform,account_id,handle,score,label,impact,status."""
-    assessed = DetectionStore(ws.database).by_account()
+    assessed = ws.detection_store().by_account()
 
     def rows() -> Iterator[dict[str, Any]]:
         for account in ws.database.iter_accounts():
@@ -81,7 +78,7 @@ def _share(
         principal = service(ws).principal(user_name or ws.settings["user"])
         result = export_shared(
             ws.database,
-            EvidenceStore(ws.database, ws.root / "evidence"),
+            ws.evidence_store(),
             ws.archive,
             principal,
             output_format=output_format,
@@ -248,4 +245,4 @@ def export_referrals(
 def export_hashes(output_format: str, out: Path | None, ws: Workspace) -> None:
     """The known-content hash list (PDQ, MD5, SHA-256 …) with labels and sources."""
     columns = ("hash_type", "value", "label", "source", "list_sha256", "created_at", "imported_at")
-    render_rows(KnowledgeStore(ws.database).hashes(), columns, output_format, out)
+    render_rows(ws.knowledge_store().hashes(), columns, output_format, out)

@@ -16,8 +16,8 @@ from iru.cli.common import IruError, workspace_command
 from iru.detect.hashlists import LIST_FORMATS, HashListError, parse_hash_list
 from iru.detect.indicators import IndicatorFileError, load_indicator_file
 from iru.detect.known_texts import TEXTS_FORMAT, looks_like_known_texts, parse_known_texts
-from iru.storage.database import QuarantineRow
-from iru.storage.knowledge import LABELS, HashRow, KnowledgeStore, LabelRow, TextRow
+from iru.domain.knowledge import LABELS, HashRow, LabelRow, TextRow
+from iru.domain.quarantine import QuarantineRow
 from iru.workspace import Workspace
 
 _LABEL_COLUMNS = ("platform", "account_id", "label")
@@ -82,7 +82,7 @@ def import_labels(file: Path, ws: Workspace) -> None:
     with ws.write_lock("label import"):
         if rejects:
             ws.database.write_ingest_batch([], rejects)
-        new, changed = KnowledgeStore(ws.database).add_labels(rows, f"file:{file.name}")
+        new, changed = ws.knowledge_store().add_labels(rows, f"file:{file.name}")
     click.echo(
         f"labels: {len(rows):,} read, {new:,} new, {changed:,} changed, "
         f"{len(rejects):,} quarantined (sha256 {hashlib.sha256(data).hexdigest()[:12]})"
@@ -126,7 +126,7 @@ def import_hashes(file: Path, list_format: str, ws: Workspace) -> None:
     with ws.write_lock("hashes import"):
         if rejects:
             ws.database.write_ingest_batch([], rejects)
-        new = KnowledgeStore(ws.database).add_hashes(rows, hashlib.sha256(data).hexdigest())
+        new = ws.knowledge_store().add_hashes(rows, hashlib.sha256(data).hexdigest())
     click.echo(
         f"hash list ({parsed.fmt}): {len(rows):,} read, {new:,} new, "
         f"{len(rejects):,} quarantined, {len(parsed.skipped):,} skipped"
@@ -148,7 +148,7 @@ def _import_texts(file: Path, data: bytes, ws: Workspace) -> None:
     with ws.write_lock("hashes import"):
         if rejects:
             ws.database.write_ingest_batch([], rejects)
-        new = KnowledgeStore(ws.database).add_texts(rows, hashlib.sha256(data).hexdigest())
+        new = ws.knowledge_store().add_texts(rows, hashlib.sha256(data).hexdigest())
     click.echo(
         f"known texts ({parsed.fmt}): {len(rows):,} read, {new:,} new, "
         f"{len(rejects):,} quarantined, {len(parsed.skipped):,} skipped"
@@ -174,7 +174,7 @@ def import_indicators(file: Path, ws: Workspace) -> None:
         raise IruError(str(exc)) from exc
     with ws.write_lock("indicators import"):
         try:
-            added = KnowledgeStore(ws.database).add_indicator_set(
+            added = ws.knowledge_store().add_indicator_set(
                 indicator_set.name,
                 indicator_set.version,
                 hashlib.sha256(data).hexdigest(),

@@ -8,7 +8,7 @@ import click
 import uvicorn
 
 from iru.cli.common import IruError
-from iru.sim.platform_service import ServiceSettings, create_app
+from iru.engine.lab.platforms import SimulatedPlatforms
 
 
 @click.group(name="platform-sim")
@@ -55,7 +55,7 @@ def serve(
     callback_secret: str | None,
 ) -> None:
     """Serve the notice API on HOST:PORT until interrupted."""
-    settings = ServiceSettings(
+    platforms = SimulatedPlatforms(
         seed=seed, time_scale=time_scale, fail_rate=fail_rate, callback_secret=callback_secret
     )
     try:
@@ -68,10 +68,8 @@ def serve(
         raise IruError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1) from exc
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    names = ", ".join(p.name for p in settings.platforms)
+    names = ", ".join(platforms.names)
     click.echo(f"platform-sim listening on http://{shown}:{bound} (platforms: {names})")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
-    )
+    server = uvicorn.Server(uvicorn.Config(platforms.app(), log_level="warning", access_log=False))
     with sock:
         server.run(sockets=[sock])

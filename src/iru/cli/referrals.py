@@ -26,9 +26,8 @@ from iru.domain import utc
 from iru.engine.adapters.registry import UnknownConnector
 from iru.engine.services.cases import Deconflicted
 from iru.engine.services.dispatcher import follow_up
-from iru.engine.services.referrals import ReferralError, ReferralService
+from iru.engine.services.referrals import ReferralError, ReferralRow, ReferralService
 from iru.engine.services.targets import TargetNotFound
-from iru.storage.referrals import ReferralRow
 from iru.workspace import Workspace
 
 LIST_COLUMNS = (

@@ -95,9 +95,7 @@ def run_server(
 @workspace_command
 def serve(host: str, port: int, workers: int, ws: Workspace) -> None:
     """Serve the analysts' workbench (pages and JSON API) over this workspace."""
-    from iru.storage.cases import CaseStore
-
-    if CaseStore(ws.database).user_count() == 0:
+    if ws.case_store().user_count() == 0:
         raise IruError("no users yet: add one with `iru users add` and `iru users passwd`")
     run_server(ws, host, port, workers=workers)
 

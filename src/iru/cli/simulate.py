@@ -12,12 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from iru.cli.common import IruError
-from iru.sim.calibration import calibration_report
-from iru.sim.config import WorldConfig
-from iru.sim.output import simulate as run_simulation
-from iru.sim.world import DayOutput
-
-FORMATS = ("twitter-v2", "telegram", "activitypub")
+from iru.engine.lab.simulation import FORMATS, Simulation
 
 
 @click.command()
@@ -63,7 +58,7 @@ def simulate(
         )
     if out.exists() and any(out.iterdir()):
         raise IruError(f"{out}: folder is not empty; choose a new --out", 2)
-    config = WorldConfig(
+    simulation = Simulation(
         seed=seed, days=days, scale=scale, posts_per_day=posts_per_day, formats=chosen
     )
     console = Console(stderr=True)
@@ -81,18 +76,18 @@ def simulate(
     ) as progress:
         task = progress.add_task("days", total=days)
 
-        def on_day(day: DayOutput) -> None:
-            supporter_posts.append(day.supporter_posts)
+        def on_day(posts: int) -> None:
+            supporter_posts.append(posts)
             progress.advance(task)
 
-        world = run_simulation(config, out, on_day)
+        world = simulation.run(out, on_day)
     elapsed = time.perf_counter() - started
     click.echo(
-        f"simulated {days} day(s), seed {seed}, scale {scale:g}: {len(world.accounts):,} accounts, "
+        f"simulated {days} day(s), seed {seed}, scale {scale:g}: {world.accounts:,} accounts, "
         f"{sum(supporter_posts):,} supporter posts, in {elapsed:.1f} s -> {out}"
     )
     if report:
-        figures = calibration_report(config, world.accounts, sum(supporter_posts) / days)
+        figures = world.calibration(sum(supporter_posts) / days)
         table = Table(title="calibration")
         for column in ("figure", "generated", "target", "range", "ok"):
             table.add_column(column)

@@ -10,7 +10,6 @@ from iru.cli.common import IruError, workspace_command
 from iru.detect.classifier import AccountModel, TrainingError
 from iru.detect.features import AccountFeaturizer
 from iru.domain.jsonsafe import dumps
-from iru.storage.models import current_labels
 from iru.workspace import Workspace
 
 
@@ -26,7 +25,7 @@ def train(seed: int, embeddings: bool | None, ws: Workspace) -> None:
     """Train a new version of the account classifier; `iru detect` then uses it."""
     use_embeddings = ws.settings["train_embeddings"] if embeddings is None else embeddings
     with ws.write_lock("train"):
-        current = current_labels(ws.database)
+        current = ws.current_labels()
         # Two classes: supporter or not; counter_speech is a kind of not_supporter.
         labels = {key: 1 if label == "supporter" else 0 for key, label in current.items()}
         if not labels:

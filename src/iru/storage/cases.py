@@ -12,7 +12,7 @@ resurgent account's case never shows another unit what an investigation keeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +48,23 @@ class CaseRow:
     opened_at: datetime
     updated_at: datetime
     predecessor_case_id: int | None = None  # the removed account's case it resurged from
+
+
+@dataclass(frozen=True, slots=True)
+class ReferDecision:
+    """A decision to refer a case, and when it came to stand (its approval, under four eyes)."""
+
+    case_id: int
+    decision_id: int
+    at: datetime
+
+
+_CHUNK = 500
+
+
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
 
 
 def _case(row: Any) -> CaseRow:
@@ -320,6 +337,31 @@ class CaseStore:
             )
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def refer_decisions(self, case_ids: Iterable[int] | None = None) -> list[ReferDecision]:
+        """Every decision to refer (of the cases ``case_ids`` when given), with when it stood."""
+        columns = (
+            decisions.c.case_id,
+            decisions.c.decision_id,
+            decisions.c.decided_at,
+            decisions.c.approved_at,
+        )
+        refer = decisions.c.decision == "refer"
+        if case_ids is None:
+            queries = [select(*columns).where(refer)]
+        else:
+            wanted = list(case_ids)
+            queries = [
+                select(*columns).where(refer & decisions.c.case_id.in_(c)) for c in _chunks(wanted)
+            ]
+        with self.database.engine.connect() as conn:
+            return [
+                ReferDecision(
+                    int(r.case_id), int(r.decision_id), utc(r.approved_at or r.decided_at)
+                )
+                for query in queries
+                for r in conn.execute(query)
+            ]
+
     def account_known(self, platform: str, account_id: str) -> bool:
         """Whether the database holds the account: a profile, an assessment, a resurgence
         link or a case of any unit."""
@@ -410,4 +452,4 @@ class CaseStore:
         conn.execute(holds.update().where(holds.c.hold_id == hold_id).values(lifted_at=now))
 
 
-__all__ = ["CaseRow", "CaseStore"]
+__all__ = ["CaseRow", "CaseStore", "ReferDecision"]

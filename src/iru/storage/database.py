@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.resources import files
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, ExceptionContext, make_url
+from sqlalchemy.engine import Connection, ExceptionContext
 
 from iru.domain import Account
+from iru.domain.errors import DatabaseError
+from iru.domain.quarantine import QuarantineRow
 from iru.storage.schema import accounts, ingest_runs, quarantine
+from iru.storage.urls import redact_url
 
 if TYPE_CHECKING:  # alembic loads only when a migration is checked or run (not on every open)
     from alembic.config import Config
@@ -29,25 +32,10 @@ _ACCOUNT_FIELDS = [c.name for c in accounts.columns if c.name != "status"]
 _CHUNK = 500
 
 
-class DatabaseError(Exception):
-    """The database cannot be reached or is not in a usable state."""
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineRow:
-    source: str
-    format: str
-    locator: str
-    reason: str
-    raw: bytes
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password hidden, fit for logs and messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable database url>"
+# An open unit of work on the database, as the stores' methods take it: what they write
+# through one commits (or rolls back) together. Callers outside storage only pass it on,
+# from :meth:`Database.connection` or :func:`iru.storage.audit.locked_transaction`.
+Transaction: TypeAlias = Connection
 
 
 def _no_nul(text: str) -> str:
@@ -129,6 +117,17 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def redacted_url(self) -> str:
+        """The database's URL with any password hidden, fit for messages."""
+        return redact_url(self.url)
+
+    @contextmanager
+    def connection(self) -> Iterator[Transaction]:
+        """A connection for reads that belong together; closed (and rolled back) after."""
+        with self.engine.connect() as conn:
+            yield conn
 
     # -- migrations -------------------------------------------------------------------------
 
@@ -328,3 +327,13 @@ class Database:
                 .order_by(accounts.c.platform)
             )
             return [(r[0], int(r[1])) for r in rows]
+
+
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "QuarantineRow",
+    "Transaction",
+    "head_from_files",
+    "redact_url",
+]

@@ -8,43 +8,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
+from iru.domain.knowledge import LABELS, HashRow, LabelRow, TextRow
 from iru.storage.database import Database
 from iru.storage.schema import indicator_sets, known_hashes, known_texts, labels
 
-# An analyst's label of an account. ``counter_speech`` is a kind of ``not_supporter``: the
-# account speaks against the propaganda; every consumer that asks "supporter or not" reads
-# it as not a supporter (``label == "supporter"``).
-LABELS = ("supporter", "not_supporter", "counter_speech")
 _CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class HashRow:
-    hash_type: str
-    value: str
-    label: str
-    source: str
-    created_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class TextRow:
-    text: str
-    label: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class LabelRow:
-    platform: str
-    account_id: str
-    label: str
 
 
 class KnowledgeStore:
@@ -91,6 +64,20 @@ class KnowledgeStore:
         with self.database.engine.connect() as conn:
             query = select(known_hashes).order_by(known_hashes.c.hash_type, known_hashes.c.value)
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    def sha256_labels(self, digests: Iterable[str]) -> dict[str, set[str]]:
+        """The hash-list labels of each SHA-256 that is on a known-content list."""
+        found: dict[str, set[str]] = {}
+        wanted = sorted(set(digests))
+        with self.database.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(known_hashes.c.value, known_hashes.c.label).where(
+                    (known_hashes.c.hash_type == "sha256")
+                    & known_hashes.c.value.in_(wanted[start : start + _CHUNK])
+                )
+                for value, label in conn.execute(query):
+                    found.setdefault(str(value), set()).add(str(label))
+        return found
 
     def hash_counts(self) -> dict[str, int]:
         with self.database.engine.connect() as conn:
@@ -230,3 +217,6 @@ class KnowledgeStore:
         with self.database.engine.connect() as conn:
             rows = conn.execute(select(labels.c.label, func.count()).group_by(labels.c.label))
             return {str(lab): int(n) for lab, n in rows}
+
+
+__all__ = ["LABELS", "HashRow", "KnowledgeStore", "LabelRow", "TextRow"]

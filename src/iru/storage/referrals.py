@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, select
 
 from iru.domain import utc
 from iru.storage.database import Database
-from iru.storage.schema import deliveries, referral_events, referrals
+from iru.storage.schema import accounts, deliveries, referral_events, referrals
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,15 @@ class ReferralStore:
         with self.database.engine.connect() as conn:
             return [_referral(row) for row in conn.execute(query)]
 
+    @staticmethod
+    def set_account_status(conn: Connection, platform: str, account_id: str, status: str) -> None:
+        """The platform's word for the account (removed, active), as a referral's answer gives it."""
+        conn.execute(
+            accounts.update()
+            .where((accounts.c.platform == platform) & (accounts.c.account_id == account_id))
+            .values(status=status)
+        )
+
     # -- events -------------------------------------------------------------------------------
 
     @staticmethod
@@ -170,6 +179,21 @@ class ReferralStore:
                 .order_by(referral_events.c.at, referral_events.c.event_id)
             )
             return [_event(row) for row in rows]
+
+    def events_of(self, referral_ids: set[int]) -> dict[int, list[EventRow]]:
+        """The events of each referral named, in the order they happened."""
+        found: dict[int, list[EventRow]] = {}
+        if not referral_ids:
+            return found
+        query = select(referral_events).order_by(
+            referral_events.c.referral_id, referral_events.c.at, referral_events.c.event_id
+        )
+        with self.database.engine.connect() as conn:
+            for row in conn.execute(query):
+                if int(row.referral_id) in referral_ids:
+                    event = _event(row)
+                    found.setdefault(event.referral_id, []).append(event)
+        return found
 
     # -- delivery attempts --------------------------------------------------------------------
 

@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import numpy as np
-import pyarrow as pa
-from sqlalchemy import select
 
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.domain import utc
@@ -39,41 +37,20 @@ from iru.measure.report import (
 )
 from iru.measure.report_impact import ReachFigures, impact, in_period, removed_accounts, summary
 from iru.network.reach import marginal_gains, reach_removed, total_reach
+from iru.storage.account_facts import AccountFacts
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseRow, CaseStore
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceStore
+from iru.storage.post_reads import PostReads
 from iru.storage.referrals import ReferralRow
-from iru.storage.schema import accounts, decisions, referral_events
 
 SCOPE = (
     "Cases the acting user may read: the unit's own and other units' shared cases; "
     "other units' restricted cases are left out entirely, totals included."
 )
-
-_EXPOSURES_SQL = """
-WITH prop AS (
-  SELECT p.platform, p.post_id, p.account_id, CAST(p.day AS VARCHAR) AS d, n.exposure
-  FROM posts p JOIN nodes n ON p.platform = n.platform AND p.account_id = n.account_id
-  WHERE n.supporter AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
-), hits AS (
-  SELECT d, exposure AS x FROM prop
-  UNION ALL
-  SELECT CAST(i.day AS VARCHAR) AS d, r.exposure AS x FROM interactions i
-  JOIN prop ON i.platform = prop.platform AND i.dst_post_id = prop.post_id
-  JOIN nodes r ON r.platform = i.platform AND r.account_id = i.src_account_id
-  WHERE i.kind IN ('repost', 'forward') AND i.src_account_id <> prop.account_id
-)
-SELECT d, sum(x) FROM hits GROUP BY d
-"""
-
-_ACTIVE_SQL = """
-SELECT CAST(p.day AS VARCHAR) AS d, count(DISTINCT p.account_id) FROM posts p
-JOIN nodes n ON p.platform = n.platform AND p.account_id = n.account_id
-WHERE n.supporter GROUP BY d
-"""
 
 
 class WorkspaceView(Protocol):
@@ -142,42 +119,25 @@ def visible_cases(database: Database, principal: Principal) -> dict[int, CaseRow
     }
 
 
-def _events(database: Database, ids: set[int]) -> dict[int, list[tuple[str, datetime, str | None]]]:
-    found: dict[int, list[tuple[str, datetime, str | None]]] = {}
-    query = select(
-        referral_events.c.referral_id,
-        referral_events.c.status,
-        referral_events.c.at,
-        referral_events.c.form_json,
-    ).order_by(referral_events.c.referral_id, referral_events.c.at, referral_events.c.event_id)
-    with database.engine.connect() as conn:
-        for rid, status, at, form in conn.execute(query):
-            if int(rid) in ids:
-                found.setdefault(int(rid), []).append((str(status), utc(at), form))
-    return found
+def _events(
+    service: ReferralService, ids: set[int]
+) -> dict[int, list[tuple[str, datetime, str | None]]]:
+    return {
+        rid: [(e.status, e.at, e.form_json) for e in events]
+        for rid, events in service.store.events_of(ids).items()
+    }
 
 
 def _decided(database: Database) -> dict[int, list[datetime]]:
     """When each case's refer decisions came to stand (approval, under four eyes)."""
     found: dict[int, list[datetime]] = {}
-    query = select(decisions.c.case_id, decisions.c.decided_at, decisions.c.approved_at).where(
-        decisions.c.decision == "refer"
-    )
-    with database.engine.connect() as conn:
-        for case_id, decided_at, approved_at in conn.execute(query):
-            found.setdefault(int(case_id), []).append(utc(approved_at or decided_at))
+    for decision in CaseStore(database).refer_decisions():
+        found.setdefault(decision.case_id, []).append(decision.at)
     return found
 
 
 def _languages(database: Database) -> dict[tuple[str, str], str]:
-    with database.engine.connect() as conn:
-        found = {
-            (str(p), str(a)): str(lang)
-            for p, a, lang in conn.execute(
-                select(accounts.c.platform, accounts.c.account_id, accounts.c.language)
-            )
-            if lang
-        }
+    found = AccountFacts(database).languages()
     for key, row in DetectionStore(database).by_account().items():
         if row.get("language") and row["language"] != "und":
             found[key] = str(row["language"])
@@ -192,21 +152,9 @@ def _detected(database: Database) -> dict[tuple[str, str], datetime]:
     }
 
 
-def _keys_table(keys: list[tuple[str, str]]) -> pa.Table:
-    return pa.table({"platform": [p for p, _ in keys], "account_id": [a for _, a in keys]})
-
-
 def first_seen(archive: Archive, keys: list[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
     """Each account's first post in the archive."""
-    if not keys or not archive.has_rows("posts"):
-        return {}
-    with archive.query() as db:
-        db.register("wanted", _keys_table(keys))
-        rows = db.execute(
-            "SELECT p.platform, p.account_id, min(p.created_at) FROM posts p "
-            "JOIN wanted w ON p.platform = w.platform AND p.account_id = w.account_id GROUP BY ALL"
-        ).fetchall()
-    return {(str(p), str(a)): utc(at) for p, a, at in rows}
+    return PostReads(archive).first_posts(keys)
 
 
 def load(ws: WorkspaceView, principal: Principal, now: datetime) -> Records:
@@ -214,7 +162,7 @@ def load(ws: WorkspaceView, principal: Principal, now: datetime) -> Records:
     cases = visible_cases(ws.database, principal)
     service = ws.referral_service()
     rows = [r for r in service.store.find() if r.case_id in cases and r.status != "draft"]
-    events = _events(ws.database, {r.referral_id for r in rows})
+    events = _events(service, {r.referral_id for r in rows})
     decided = _decided(ws.database)
     languages = _languages(ws.database)
     detected = _detected(ws.database)
@@ -295,27 +243,8 @@ def evidence_records(store: EvidenceStore) -> list[EvidenceRecord]:
 def exposure_series(reader: ReachReader) -> tuple[list[DayPoint], ReachFigures, Any]:
     """Per-day exposures and active supporters, the reach inputs and their window."""
     inputs, window = reader.inputs()
-    points: list[DayPoint] = []
-    if reader.archive.has_rows("posts") and inputs.n:
-        nodes = pa.table(
-            {
-                "platform": [p for p, _ in inputs.keys],
-                "account_id": [a for _, a in inputs.keys],
-                "exposure": np.asarray(inputs.exposure, dtype=np.float64),
-                "supporter": np.asarray(inputs.supporter, dtype=bool),
-            }
-        )
-        with reader.archive.query() as db:
-            db.register("nodes", nodes)
-            exposures = dict(db.execute(_EXPOSURES_SQL).fetchall())
-            active = dict(db.execute(_ACTIVE_SQL).fetchall())
-        points = [
-            DayPoint(
-                date.fromisoformat(str(d)), float(exposures.get(d) or 0), int(active.get(d) or 0)
-            )
-            for d in sorted(set(exposures) | set(active))
-            if d is not None
-        ]
+    days = PostReads(reader.archive).supporter_days(inputs.keys, inputs.exposure, inputs.supporter)
+    points = [DayPoint(date.fromisoformat(d.day), d.exposure, d.active) for d in days]
     return points, ReachFigures(total_reach(inputs), 0.0, (), window.days), inputs
 
 

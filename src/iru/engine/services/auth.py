@@ -33,13 +33,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection
 
 from iru.cases.access import Action, PermissionDenied, Principal, allowed, authorize
 from iru.domain import require_zone, utc
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
-from iru.storage.auth import AuthStore, Credentials
-from iru.storage.database import Database
+from iru.storage.auth import TOKEN_COLUMNS, AuthStore, Credentials
+from iru.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +276,7 @@ class AuthService:
         return SessionGrant(token, csrf_token, fresh.principal, expires_at)
 
     def _audit_in(
-        self, conn: Connection, principal: Principal, action: str, when: datetime, **after: Any
+        self, conn: Transaction, principal: Principal, action: str, when: datetime, **after: Any
     ) -> None:
         self.audit.append_in(
             conn,
@@ -419,6 +418,7 @@ def _may_act_for(actor: Principal, user: str) -> None:
 
 
 __all__ = [
+    "TOKEN_COLUMNS",
     "WRONG",
     "AuthService",
     "LoginRefused",

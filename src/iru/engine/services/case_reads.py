@@ -11,12 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseRow, CaseStore
-from iru.storage.database import Database
+from iru.storage.database import Database, Transaction
 
 # The status each decision leaves a case in (a refer under four eyes: pending_approval).
 STATUS_OF = {"refer": "referred", "dismiss": "dismissed", "monitor": "monitor", "hold": "hold"}
@@ -28,7 +26,7 @@ def subject(platform: str, account_id: str) -> str:
 
 def standing_decision(
     store: CaseStore,
-    conn: Connection,
+    conn: Transaction,
     case: CaseRow,
     principal: Principal,
     decision: str,

@@ -50,7 +50,6 @@ from iru.storage.audit import AUDIT_CHAIN, AuditStore, locked_transaction
 from iru.storage.cases import CaseStore
 from iru.storage.database import Database
 from iru.storage.referrals import ReferralRow, ReferralStore
-from iru.storage.schema import accounts, cases
 
 KINDS = ("referral", "removal_order")
 # A platform's word for the account, in the accounts table.
@@ -119,7 +118,7 @@ class ReferralService(ReferralTracking):
             raise ReferralError(f"unknown kind {kind!r} (use one of {', '.join(KINDS)})")
         authorize(principal, Action.REFERRAL_SEND)
         authorize(principal, Action.EVIDENCE_CAPTURE)
-        with self.database.engine.connect() as conn:
+        with self.database.connection() as conn:
             case = self.cases.case(conn, platform, account_id, principal.unit)
             holds = self.cases.holds_on(conn, platform, account_id)
         where = subject(platform, account_id)
@@ -361,19 +360,10 @@ class ReferralService(ReferralTracking):
                 values["closed_at"] = event.at
             self.store.update(conn, current.referral_id, **values)
             if status in CASE_STATUS and status != current.status:
-                conn.execute(
-                    cases.update()
-                    .where(cases.c.case_id == current.case_id)
-                    .values(status=CASE_STATUS[status], updated_at=now)
-                )
+                self.cases.set_status(conn, current.case_id, CASE_STATUS[status], now)
             if status in ACCOUNT_STATUS and status != current.status:
-                conn.execute(
-                    accounts.update()
-                    .where(
-                        (accounts.c.platform == current.platform)
-                        & (accounts.c.account_id == current.account_id)
-                    )
-                    .values(status=ACCOUNT_STATUS[status])
+                self.store.set_account_status(
+                    conn, current.platform, current.account_id, ACCOUNT_STATUS[status]
                 )
             self.audit.append_in(
                 conn,
@@ -436,6 +426,7 @@ __all__ = [
     "Deadline",
     "EventTimeError",
     "ReferralError",
+    "ReferralRow",
     "ReferralService",
     "open_referral",
 ]

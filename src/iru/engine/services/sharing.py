@@ -22,13 +22,10 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
 
 from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
 from iru.cases.evidence import Holdings, ManifestEntry
@@ -44,18 +41,18 @@ from iru.cases.sharing import (
     stix_bundle,
     to_json,
 )
-from iru.domain import utc
+from iru.storage.account_facts import AccountFacts
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.audit import AuditStore
 from iru.storage.cases import CaseRow, CaseStore
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceStore
-from iru.storage.schema import accounts, decisions, known_hashes
+from iru.storage.knowledge import KnowledgeStore
+from iru.storage.post_reads import PostReads
 
 FORMATS = ("stix", "misp")
 KNOWN_MEDIA = "known-media"
-_CHUNK = 500
 
 
 class NothingToExport(LookupError):
@@ -80,11 +77,6 @@ class ExportResult:
     units: list[str] = field(default_factory=list)
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def _readable(principal: Principal, case: CaseRow) -> bool:
     try:
         authorize(principal, Action.CASE_READ, CaseScope(case.unit, case.restricted))
@@ -96,19 +88,10 @@ def _readable(principal: Principal, case: CaseRow) -> bool:
 def _referred_at(database: Database, cases: Sequence[CaseRow]) -> dict[int, datetime]:
     """When each case's latest referral took effect: its approval, else its decision."""
     found: dict[int, tuple[int, datetime]] = {}
-    with database.engine.connect() as conn:
-        for chunk in _chunks([c.case_id for c in cases]):
-            query = select(
-                decisions.c.case_id,
-                decisions.c.decision_id,
-                decisions.c.decided_at,
-                decisions.c.approved_at,
-            ).where((decisions.c.decision == "refer") & decisions.c.case_id.in_(chunk))
-            for row in conn.execute(query):
-                at = utc(row.approved_at or row.decided_at)
-                held = found.get(int(row.case_id))
-                if held is None or int(row.decision_id) > held[0]:
-                    found[int(row.case_id)] = (int(row.decision_id), at)
+    for decision in CaseStore(database).refer_decisions([c.case_id for c in cases]):
+        held = found.get(decision.case_id)
+        if held is None or decision.decision_id > held[0]:
+            found[decision.case_id] = (decision.decision_id, decision.at)
     return {case_id: at for case_id, (_, at) in found.items()}
 
 
@@ -116,19 +99,10 @@ def _handles(
     database: Database, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[str, str | None]]:
     """(handle, display name) of each stored account."""
-    found: dict[tuple[str, str], tuple[str, str | None]] = {}
-    with database.engine.connect() as conn:
-        for chunk in _chunks(sorted({a for _, a in keys})):
-            query = select(
-                accounts.c.platform,
-                accounts.c.account_id,
-                accounts.c.handle,
-                accounts.c.display_name,
-            ).where(accounts.c.account_id.in_(chunk))
-            for platform, account_id, handle, name in conn.execute(query):
-                if (platform, account_id) in keys:
-                    found[(platform, account_id)] = (str(handle or ""), name or None)
-    return found
+    return {
+        key: (name.handle, name.display_name)
+        for key, name in AccountFacts(database).names(keys).items()
+    }
 
 
 def _evidence(
@@ -162,35 +136,16 @@ def _signal_hashes(
 ) -> dict[tuple[str, str], set[KnownHash]]:
     """Known-list hashes that each account's media matched (known-media signals)."""
     found: dict[tuple[str, str], set[KnownHash]] = {}
-    if archive is None or not archive.has_rows("signals"):
+    if archive is None:
         return found
-    with archive.query() as conn:
-        rows = conn.execute(
-            "SELECT platform, account_id, label, evidence FROM signals WHERE detector = ?",
-            [KNOWN_MEDIA],
-        ).fetchall()
-    for platform, account_id, label, evidence in rows:
-        if (platform, account_id) not in keys:
+    for signal in PostReads(archive).signals_of(KNOWN_MEDIA):
+        key = (signal.platform, signal.account_id)
+        if key not in keys:
             continue
-        details = json.loads(evidence or "{}")
+        details = json.loads(signal.evidence or "{}")
         hash_type, value = details.get("hash_type"), details.get("matched_hash")
         if hash_type in HASH_TYPES and value:
-            found.setdefault((platform, account_id), set()).add(
-                KnownHash(hash_type, value, str(label))
-            )
-    return found
-
-
-def _listed(database: Database, digests: Iterable[str]) -> dict[str, set[str]]:
-    """The hash-list labels of each SHA-256 that is on a known-content list."""
-    found: dict[str, set[str]] = {}
-    with database.engine.connect() as conn:
-        for chunk in _chunks(sorted(set(digests))):
-            query = select(known_hashes.c.value, known_hashes.c.label).where(
-                (known_hashes.c.hash_type == "sha256") & known_hashes.c.value.in_(chunk)
-            )
-            for value, label in conn.execute(query):
-                found.setdefault(str(value), set()).add(str(label))
+            found.setdefault(key, set()).add(KnownHash(hash_type, value, signal.label))
     return found
 
 
@@ -237,7 +192,9 @@ def gather_targets(
     assessed = DetectionStore(database).by_account()
     items = _evidence(evidence, principal, keys)
     known = _signal_hashes(archive, keys)
-    listed = _listed(database, (e.sha256 for found in items.values() for e in found))
+    listed = KnowledgeStore(database).sha256_labels(
+        e.sha256 for found in items.values() for e in found
+    )
     links = _best_links(database, keys)
     targets = []
     for key in sorted(keys):

@@ -15,31 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from iru.cases.packages import MediaItem, PostItem, Target, post_url, profile_url
 from iru.engine.readers.media import local_file
+from iru.storage.account_facts import AccountFacts
 from iru.storage.archive import Archive
 from iru.storage.database import Database
 from iru.storage.evidence import EvidenceStore
-from iru.storage.schema import accounts, assessments
-
-_POST_COLUMNS = (
-    "post_id",
-    "created_at",
-    "text",
-    "lang",
-    "conversation_id",
-    "reply_to_post_id",
-    "reply_to_account_id",
-    "repost_of_post_id",
-    "quote_of_post_id",
-    "forwarded_from",
-    "hashtags",
-    "urls",
-    "mentions",
-    "media_ids",
-)
+from iru.storage.post_reads import PostReads
 
 
 class TargetNotFound(LookupError):
@@ -67,55 +49,22 @@ class TargetCollector:
         self.media_dir = media_dir
 
     def _profile(self, platform: str, account_id: str) -> dict[str, Any] | None:
-        with self.database.engine.connect() as conn:
-            row = conn.execute(
-                select(accounts).where(
-                    (accounts.c.platform == platform) & (accounts.c.account_id == account_id)
-                )
-            ).first()
-            found = conn.execute(
-                select(assessments.c.score, assessments.c.reasons, assessments.c.language).where(
-                    (assessments.c.platform == platform) & (assessments.c.account_id == account_id)
-                )
-            ).first()
-        if row is None and found is None:
+        stored = AccountFacts(self.database).profile(platform, account_id)
+        if stored is None:
             return None
-        profile = dict(row._mapping) if row is not None else {}
-        if found is not None:
-            profile["_score"] = float(found.score)
-            profile["_reasons"] = json.loads(found.reasons or "[]")
-            profile["_language"] = found.language
+        profile = dict(stored.account) if stored.account is not None else {}
+        if stored.assessment is not None:
+            profile["_score"] = stored.assessment.score
+            profile["_reasons"] = list(stored.assessment.reasons)
+            profile["_language"] = stored.assessment.language
         return profile
 
     def _posts(self, platform: str, account_id: str, limit: int) -> list[dict[str, Any]]:
-        if not self.archive.has_rows("posts"):
-            return []
-        columns = ", ".join(_POST_COLUMNS)
-        with self.archive.query() as conn:
-            cursor = conn.execute(
-                f"SELECT {columns} FROM posts WHERE platform = ? AND account_id = ? "
-                "ORDER BY created_at DESC, post_id LIMIT ?",
-                [platform, account_id, limit],
-            )
-            names = [d[0] for d in cursor.description]
-            posts = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-            media_ids = sorted({m for p in posts for m in p["media_ids"] or ()})
-            media: dict[str, dict[str, Any]] = {}
-            if media_ids and self.archive.has_rows("media"):
-                cursor = conn.execute(
-                    "SELECT media_id, url, mime_type, sha256, local_path FROM media "
-                    "WHERE platform = ? AND list_contains(?, media_id)",
-                    [platform, media_ids],
-                )
-                for media_id, url, mime_type, sha, local in cursor.fetchall():
-                    media[media_id] = {
-                        "url": url,
-                        "mime_type": mime_type,
-                        "sha256": sha,
-                        "local_path": local,
-                    }
-        for post in posts:
-            post["_media"] = [(m, media.get(m, {})) for m in post["media_ids"] or ()]
+        posts = []
+        for stored in PostReads(self.archive).newest_posts(platform, account_id, limit):
+            post = dict(stored.columns)
+            post["_media"] = list(stored.media)
+            posts.append(post)
         return posts
 
     def collect(
@@ -165,14 +114,14 @@ class TargetCollector:
             sha = keep(_record_bytes(record), "post", source, "application/json")
             media = []
             for media_id, info in post["_media"]:
-                path = local_file(self.media_dir, info.get("url"), info.get("local_path"))
+                path = local_file(self.media_dir, info.url, info.local_path)
                 if path is None:
                     continue  # the unit holds no copy: the platform's hash stays in the record
-                mime = info.get("mime_type") or mimetypes.guess_type(path.name)[0]
+                mime = info.mime_type or mimetypes.guess_type(path.name)[0]
                 mime = mime or "application/octet-stream"
-                digest = keep(path.read_bytes(), "media", info.get("url") or str(path), mime)
+                digest = keep(path.read_bytes(), "media", info.url or str(path), mime)
                 media.append(
-                    MediaItem(media_id=media_id, url=info.get("url"), sha256=digest, mime_type=mime)
+                    MediaItem(media_id=media_id, url=info.url, sha256=digest, mime_type=mime)
                 )
             items.append(
                 PostItem(
