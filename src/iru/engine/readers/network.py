@@ -14,52 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
-from sqlalchemy import select
 
 from iru.network.reach import ReachInputs
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
 from iru.storage.database import Database
 from iru.storage.models import current_labels
-from iru.storage.schema import accounts
-
-_REPOSTS_SQL = """
-WITH prop AS (
-  SELECT p.platform, p.post_id, s.idx AS a FROM posts p
-  JOIN supporters s ON p.platform = s.platform AND p.account_id = s.account_id
-  WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
-)
-SELECT r.idx AS b, prop.a AS a, count(*) AS n
-FROM interactions i
-JOIN prop ON i.platform = prop.platform AND i.dst_post_id = prop.post_id
-JOIN nodes r ON r.platform = i.platform AND r.account_id = i.src_account_id
-WHERE i.kind IN ('repost', 'forward') AND i.created_at >= $since AND r.idx <> prop.a
-GROUP BY ALL
-"""
-
-_POSTS_SQL = """
-SELECT s.idx AS idx, count(*) AS n FROM posts p
-JOIN supporters s ON p.platform = s.platform AND p.account_id = s.account_id
-WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
-GROUP BY ALL
-"""
-
-_EDGES_SQL = """
-SELECT s.idx AS src, d.idx AS dst, count(*) AS n FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE s.idx <> d.idx AND (i.created_at >= $since OR i.kind = 'follow')
-GROUP BY ALL
-"""
-
-_FOLLOWERS_SQL = """
-SELECT d.idx AS followee, s.idx AS follower FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE i.kind = 'follow'
-"""
+from iru.storage.network_inputs import ReachInputStore
 
 
 @dataclass(slots=True)
@@ -78,6 +40,7 @@ class ReachReader:
         self.database = database
         self.archive = archive
         self.window_days = window_days
+        self.store = ReachInputStore(database, archive)
 
     def window(self) -> Window:
         until = self.archive.newest("posts")
@@ -99,17 +62,11 @@ class ReachReader:
         return found
 
     def inputs(self) -> tuple[ReachInputs, Window]:
-        """The reach model's arrays; DuckDB maps accounts to node indices in the joins."""
+        """The reach model's arrays; the store maps accounts to node indices in its joins."""
         window = self.window()
-        with self.database.engine.connect() as conn:
-            profiles = {
-                (str(p), str(a)): f
-                for p, a, f in conn.execute(
-                    select(accounts.c.platform, accounts.c.account_id, accounts.c.followers_count)
-                )
-            }
+        profiles = self.store.followers()
         supporters = self.supporters()
-        keys = sorted(set(profiles) | supporters | self._authors())
+        keys = sorted(set(profiles) | supporters | self.store.authors())
         n = len(keys)
         index = {k: i for i, k in enumerate(keys)}
         supporter = np.zeros(n, dtype=bool)
@@ -122,27 +79,11 @@ class ReachReader:
         edges = (empty, empty, np.zeros(0))
         followed = (empty, empty)
         if window.since is not None:
-            nodes = pa.table(
-                {
-                    "platform": [p for p, _ in keys],
-                    "account_id": [a for _, a in keys],
-                    "idx": np.arange(n, dtype=np.int64),
-                    "supporter": supporter,
-                }
-            )
-            with self.archive.query() as db:
-                db.register("nodes", nodes)
-                db.execute("CREATE TEMP VIEW supporters AS SELECT * FROM nodes WHERE supporter")
-                params = {"since": window.since}
-                got = db.execute(_POSTS_SQL, params).fetchnumpy()
-                posts[got["idx"].astype(np.int64)] = got["n"]
-                if self.archive.has_rows("interactions"):
-                    got = db.execute(_REPOSTS_SQL, params).fetchnumpy()
-                    pairs = (_ints(got["b"]), _ints(got["a"]), got["n"].astype(np.float64))
-                    got = db.execute(_EDGES_SQL, params).fetchnumpy()
-                    edges = (_ints(got["src"]), _ints(got["dst"]), got["n"].astype(np.float64))
-                    got = db.execute(_FOLLOWERS_SQL).fetchnumpy()
-                    followed = (_ints(got["followee"]), _ints(got["follower"]))
+            got = self.store.window_counts(keys, supporter, window.since)
+            posts[got.post_idx] = got.post_n
+            pairs = (got.pair_b, got.pair_a, got.pair_n)
+            edges = (got.edge_src, got.edge_dst, got.edge_n)
+            followed = (got.followee, got.follower)
         exposure = self._exposure(followers, supporter, followed)
         b, a, c = pairs
         pair = sp.csr_matrix((c * exposure[b], (b, a)), shape=(n, n))
@@ -164,22 +105,8 @@ class ReachReader:
         )
 
     def handles(self) -> dict[tuple[str, str], str]:
-        with self.database.engine.connect() as conn:
-            return {
-                (str(p), str(a)): str(h or "")
-                for p, a, h in conn.execute(
-                    select(accounts.c.platform, accounts.c.account_id, accounts.c.handle)
-                )
-            }
-
-    def _authors(self) -> set[tuple[str, str]]:
-        if not self.archive.has_rows("posts"):
-            return set()
-        with self.archive.query() as db:
-            return {
-                (str(p), str(a))
-                for p, a in db.execute("SELECT DISTINCT platform, account_id FROM posts").fetchall()
-            }
+        """The handle of every stored profile ("" where iru knows none)."""
+        return self.store.handles()
 
     @staticmethod
     def _exposure(
@@ -199,10 +126,6 @@ class ReachReader:
         share = np.divide(at_risk, known, out=np.full(n, overall), where=known > 0)
         audience = np.where(followers > 0, followers, known)
         return np.asarray(audience * share)
-
-
-def _ints(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64)
 
 
 __all__ = ["ReachReader", "Window"]

@@ -1,4 +1,4 @@
-"""The DuckDB queries behind :mod:`iru.engine.readers.counter`, over the archive's views.
+"""The DuckDB queries behind :mod:`iru.storage.counter_reads`, over the archive's views.
 
 Every query sees ``nodes`` (platform, account_id, idx, supporter) registered by the reader,
 and ``$since`` (the window's start); day numbers are days since ``$first`` (the window's
@@ -11,10 +11,12 @@ __all__ = [
     "AMPLIFIED_SQL",
     "CANDIDATE_TEXTS_SQL",
     "CONTACTS_SQL",
+    "COUNT_SQL",
     "EDGES_SQL",
     "FOLLOWS_SQL",
     "ITEMS_SQL",
     "NODES_SQL",
+    "OLDEST_SQL",
     "OWN_ONLY",
     "OWN_SQL",
     "POST_LANG_SQL",
@@ -118,6 +120,14 @@ CREATE TEMP VIEW post_lang AS SELECT platform, subject_id AS post_id, any_value(
 FROM signals WHERE detector = 'language' AND subject = 'post' AND label <> 'und' GROUP BY ALL
 """
 OWN_ONLY = "AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL"
+# How many posts TEXTS_SQL samples from.
+COUNT_SQL = (
+    "SELECT count(*) FROM posts p JOIN nodes n ON n.platform = p.platform "
+    "AND n.account_id = p.account_id JOIN {side} w ON w.idx = n.idx "
+    "WHERE p.created_at >= $since {own}"
+)
+# The window's first post.
+OLDEST_SQL = "SELECT min(created_at) FROM posts WHERE created_at >= $since"
 # The framing candidates' newest own posts, those on which a content detector fired first.
 CANDIDATE_TEXTS_SQL = """
 SELECT idx, text FROM (
