@@ -16,6 +16,7 @@ import click
 from iru.cases.access import PermissionDenied, Role
 from iru.cases.holds import HoldError
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
+from iru.engine.readers.queue import reference_time, triage_rows
 from iru.engine.services.cases import (
     DECISIONS,
     CaseService,
@@ -145,32 +146,14 @@ def queue(  # noqa: PLR0917 - one parameter per click option
         ws.account_reader(),
         ws.settings["detect_threshold"],
     )
-    now = datetime.now(UTC)
-    newest = ws.account_reader().newest_post_at()
-    # Urgency is measured from the newest data when it is older than now (a replay or a
-    # simulated world), so that recency still orders the queue.
-    reference = min(now, newest) if newest is not None else now
+    reference = reference_time(datetime.now(UTC), ws.account_reader().newest_post_at())
     try:
-        items = service(ws).queue(
-            principal, candidates, reference, platforms=platforms, languages=languages
+        found = triage_rows(
+            service(ws), principal, candidates, reference, platforms=platforms, languages=languages
         )
     except PermissionDenied as exc:
         raise IruError(str(exc)) from exc
-    rows = [
-        {
-            "position": n,
-            "platform": i.candidate.platform,
-            "account_id": i.candidate.account_id,
-            "handle": i.candidate.handle,
-            "score": round(i.candidate.confidence, 4),
-            "impact": round(i.candidate.impact, 5),
-            "urgency": round(i.urgency, 3),
-            "priority": round(i.priority, 6),
-            "language": i.candidate.language,
-            "why": "; ".join(i.why),
-        }
-        for n, i in enumerate(items[:top], start=1)
-    ]
+    rows = [row.cli(n) for n, row in enumerate(found[:top], start=1)]
     render_rows(rows, QUEUE_COLUMNS, output_format, out, title=f"queue of {principal.name}")
 
 

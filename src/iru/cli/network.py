@@ -16,10 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from iru.cli.common import IruError, out_option, render_rows, workspace_command
-from iru.network.communities import communities, community_summary
 from iru.network.dismantle import DEFAULT_STRATEGY, STRATEGIES, dismantle
 from iru.network.edgelist import EdgeListError, read_edge_list, write_removal_order
-from iru.network.reach import total_reach
 from iru.workspace import Workspace
 
 __all__ = ["network"]
@@ -122,21 +120,10 @@ def dismantle_command(
 @workspace_command
 def summary(output_format: str, largest: int, seed: int, out: Path | None, ws: Workspace) -> None:
     """Communities of the window's interaction graph: supporter core, at-risk audience, bridges."""
-    from iru.cli.rank import reach_inputs  # the workspace side of ranking
-
     started = time.perf_counter()
-    reader = reach_inputs(ws)
-    inputs, window = reader.inputs()
-    if not inputs.keys:
+    model = ws.network_reader().model(seed=seed)
+    if not model.n:
         raise IruError("no accounts stored: ingest data and run `iru detect` first")
-    membership = communities(inputs, seed=seed)
-    handles = reader.handles()
-    total = total_reach(inputs)
-
-    def name(index: int) -> str:
-        key = inputs.keys[index]
-        return "@" + handles[key] if handles.get(key) else key[1]
-
     rows = [
         {
             "community": c.id,
@@ -144,18 +131,19 @@ def summary(output_format: str, largest: int, seed: int, out: Path | None, ws: W
             "supporters": c.supporters,
             "at_risk": c.at_risk,
             "supporter_share": round(c.supporter_share, 3),
-            "kind": "supporter core" if c.supporter_share >= 0.5 else "at-risk audience",
+            "kind": c.kind,
             "reach": round(c.reach, 1),
-            "reach_share": round(c.reach / total, 4) if total else 0.0,
-            "top_accounts": " ".join(name(i) for i in c.top_accounts),
-            "bridges": " ".join(name(i) for i in c.bridges),
+            "reach_share": c.reach_share,
+            "top_accounts": " ".join(a.name for a in c.top_accounts),
+            "bridges": " ".join(a.name for a in c.bridges),
         }
-        for c in community_summary(inputs, membership, largest=largest)
+        for c in model.communities(largest=largest)
     ]
+    window = model.window
     title = (
-        f"{inputs.n:,} accounts, {len(inputs.edges):,} interaction pairs, "
-        f"{int(membership.max()) + 1 if inputs.n else 0:,} communities; window {window.days:g} "
-        f"days to {window.until}; total at-risk reach {total:,.0f}; "
+        f"{model.n:,} accounts, {model.pairs:,} interaction pairs, "
+        f"{model.community_count:,} communities; window {window.days:g} "
+        f"days to {window.until}; total at-risk reach {model.total_reach:,.0f}; "
         f"{time.perf_counter() - started:.1f} s"
     )
     render_rows(rows, SUMMARY_COLUMNS, output_format, out, title=title)

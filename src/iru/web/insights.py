@@ -11,14 +11,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
-
 from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
+from iru.engine.readers.rank import CommunityRow, NetworkModel, RankRow
 from iru.engine.readers.report import impact_summary
-from iru.network.communities import communities, community_summary
-from iru.network.reach import reach_removed, total_reach
-from iru.network.strategies import rank
-from iru.storage.audit import AuditStore
 from iru.web.views import Views, _iso
 
 
@@ -31,119 +26,79 @@ class Insights:
 
     # -- network ---------------------------------------------------------------------------
 
-    def _network(self) -> dict[str, Any]:
-        def compute() -> dict[str, Any]:
-            reader = self.ws.reach_reader()
-            inputs, _ = reader.inputs()
-            membership = communities(inputs) if inputs.n else np.zeros(0, dtype=np.int64)
-            return {
-                "inputs": inputs,
-                "membership": membership,
-                "handles": reader.handles(),
-                "index": {key: i for i, key in enumerate(inputs.keys)},
-            }
+    def _network(self) -> NetworkModel:
+        """The network read model (Leiden seed 0), kept per data version."""
+        return self.views.cached(  # type: ignore[no-any-return]
+            "network", lambda: self.ws.network_reader().model(), ttl=60.0
+        )
 
-        return self.views.cached("network", compute, ttl=60.0)  # type: ignore[no-any-return]
+    def _communities(self, model: NetworkModel) -> list[CommunityRow]:
+        rows: list[CommunityRow] = self.views.cached("summaries", model.communities, ttl=60.0)
+        return rows
 
     def community_of(
         self, platform: str, account_id: str
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The account's community and the bridges of that community (for the account page)."""
-        net = self._network()
-        node = net["index"].get((platform, account_id))
+        model = self._network()
+        node = model.node(platform, account_id)
         if node is None:
             return None, []
-        summaries = self.views.cached(
-            "summaries",
-            lambda: community_summary(net["inputs"], net["membership"]),
-            ttl=60.0,
-        )
-        cid = int(net["membership"][node])
-        found = next((c for c in summaries if c.id == cid), None)
+        cid = model.community(node)
+        found = next((c for c in self._communities(model) if c.id == cid), None)
         if found is None:
             return None, []
-        total = total_reach(net["inputs"]) or 1.0
         community = {
             "id": cid,
-            "kind": _kind(found.supporter_share),
+            "kind": found.band,
             "size": found.size,
-            "reach_share": round(found.reach / total, 4),
+            "reach_share": found.reach_share,
         }
-        keys = net["inputs"].keys
-        bridges = [
-            {
-                "platform": keys[i][0],
-                "account_id": keys[i][1],
-                "handle": net["handles"].get(keys[i], ""),
-            }
-            for i in found.bridges[:5]
-        ]
-        return community, bridges
+        return community, [a.as_dict() for a in found.bridges[:5]]
 
     def network(self, principal: Principal, top: int = 30) -> dict[str, Any]:
         authorize(principal, Action.CASE_READ)
-        net = self._network()
-        inputs, membership, handles = net["inputs"], net["membership"], net["handles"]
-        if not inputs.n:
+        model = self._network()
+        if not model.n:
             return {"communities": [], "ranking": [], "total_reach": 0.0, "whatif": None}
-        total = total_reach(inputs)
-        summaries = self.views.cached(
-            "summaries", lambda: community_summary(inputs, membership), ttl=60.0
+        ranked: list[RankRow] = self.views.cached(
+            "ranking",
+            lambda: model.rank_rows(model.ranking(top, "impact"), bridges=False),
+            ttl=60.0,
         )
-        keys = inputs.keys
-
-        def who(i: int) -> dict[str, Any]:
-            return {
-                "platform": keys[i][0],
-                "account_id": keys[i][1],
-                "handle": handles.get(keys[i], ""),
-            }
-
-        ranked = self.views.cached("ranking", lambda: rank(inputs, top, "impact"), ttl=60.0)
         return {
             "communities": [
                 {
                     "id": c.id,
-                    "kind": _kind(c.supporter_share),
+                    "kind": c.band,
                     "size": c.size,
-                    "reach_share": round(c.reach / total, 4) if total else 0.0,
-                    "top": [who(i) for i in c.top_accounts[:3]],
+                    "reach_share": c.reach_share,
+                    "top": [a.as_dict() for a in c.top_accounts[:3]],
                     "bridges": len(c.bridges),
                 }
-                for c in summaries[:15]
+                for c in self._communities(model)[:15]
             ],
             "ranking": [
                 {
-                    **who(r.index),
+                    "platform": r.platform,
+                    "account_id": r.account_id,
+                    "handle": r.handle,
                     "rank": r.rank,
-                    "impact": round(r.gain, 1),
-                    "reach_removed": round(r.reach_removed, 1),
-                    "share": round(r.share, 4),
-                    "community": int(membership[r.index]),
+                    "impact": r.impact,
+                    "reach_removed": r.reach_removed,
+                    "share": r.share,
+                    "community": r.community,
                 }
                 for r in ranked
             ],
-            "total_reach": round(total, 1),
+            "total_reach": round(model.total_reach, 1),
             "whatif": None,
         }
 
     def whatif(self, principal: Principal, chosen: list[tuple[str, str]]) -> dict[str, Any]:
         """What removing the chosen accounts would cut of the at-risk reach."""
         authorize(principal, Action.CASE_READ)
-        net = self._network()
-        nodes = [net["index"][k] for k in chosen if k in net["index"]]
-        total = total_reach(net["inputs"]) if net["inputs"].n else 0.0
-        cut = reach_removed(net["inputs"], nodes) if nodes else 0.0
-        hit = {int(net["membership"][n]) for n in nodes}
-        return {
-            "whatif": {
-                "selected": len(nodes),
-                "reach_removed": round(cut, 1),
-                "share": round(cut / total, 4) if total else 0.0,
-                "total": round(total, 1),
-                "communities_hit": len(hit),
-            }
-        }
+        return {"whatif": self._network().whatif(chosen).as_dict()}
 
     # -- dashboard -------------------------------------------------------------------------
 
@@ -189,35 +144,13 @@ class Insights:
 
     def _reach_daily(self) -> list[dict[str, Any]]:
         """Per day: at-risk accounts that took up a supporter's post, and active supporters."""
-        supporters = [
-            key
-            for key, view in self.views.cached("labels_full", lambda: _labels(self.ws)).items()
-            if view == "supporter"
-        ]
-        if not supporters:
-            return []
-        import pyarrow as pa
-
-        table = pa.table(
-            {"platform": [k[0] for k in supporters], "account_id": [k[1] for k in supporters]}
-        )
-        with self.ws.archive.query() as conn:
-            conn.register("supporters", table)
-            rows = conn.execute(
-                """
-                SELECT CAST(i.created_at AS DATE) AS day,
-                       count(DISTINCT CASE WHEN s2.account_id IS NULL THEN i.src_account_id END),
-                       count(DISTINCT CASE WHEN s2.account_id IS NOT NULL THEN i.src_account_id END)
-                FROM interactions i
-                JOIN supporters s ON s.platform = i.platform AND s.account_id = i.dst_account_id
-                LEFT JOIN supporters s2 ON s2.platform = i.platform AND s2.account_id = i.src_account_id
-                WHERE i.kind IN ('repost', 'quote', 'reply', 'forward')
-                GROUP BY 1 ORDER BY 1
-                """
-            ).fetchall()
         return [
-            {"day": str(d), "at_risk_reach": int(a), "supporters_active": int(s)}
-            for d, a, s in rows
+            {
+                "day": str(d.day),
+                "at_risk_reach": d.at_risk_reach,
+                "supporters_active": d.supporters_active,
+            }
+            for d in self.ws.network_reader().daily_reach()
         ]
 
     # -- cases and referrals ---------------------------------------------------------------
@@ -365,7 +298,7 @@ class Insights:
         self, principal: Principal, *, page: int = 1, subject: str = "", action: str = ""
     ) -> dict[str, Any]:
         authorize(principal, Action.AUDIT_READ)
-        store = AuditStore(self.ws.database)
+        store = self.ws.audit_store()
         report = store.verify()
         events = [
             e
@@ -401,18 +334,6 @@ class Insights:
             "pages": pages,
             "filters": {"subject": subject, "action": action},
         }
-
-
-def _kind(supporter_share: float) -> str:
-    if supporter_share >= 0.5:
-        return "supporter core"
-    return "at-risk audience" if supporter_share < 0.2 else "mixed"
-
-
-def _labels(ws: Any) -> dict[tuple[str, str], str]:
-    from iru.storage.assessments import DetectionStore
-
-    return {k: str(v["label"]) for k, v in DetectionStore(ws.database).by_account().items()}
 
 
 def _case(case: Any) -> dict[str, Any]:

@@ -9,26 +9,22 @@ when the assessments change; per-account reads come from the account index
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
-
-from sqlalchemy import func, select
 
 from iru.cases.access import Action, CaseScope, Principal, allowed, authorize
 from iru.cases.holds import blocking
 from iru.cases.triage import Candidate
 from iru.engine.readers.account_index import AccountIndex
 from iru.engine.readers.media import local_file
+from iru.engine.readers.queue import QueueRow, reference_time, triage_rows
 from iru.engine.services.cases import CaseService
 from iru.engine.services.triage import queue_candidates
-from iru.storage.assessments import DetectionStore
-from iru.storage.schema import accounts, assessments, resurgence_links
-from iru.storage.schema import cases as cases_table
 from iru.workspace import Workspace
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ps", "ckb", "yi", "dv", "sd", "ug", "arz"})
@@ -61,20 +57,17 @@ class Views:
             ws.database, four_eyes=ws.settings["four_eyes"], archive=ws.archive
         )
         self.cases.store.clock = clock  # a hold carried to successors ends by this clock
+        self.reads = ws.workbench_reads()
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Any, float, Any]] = {}
         self._flights: dict[str, threading.Lock] = {}
-        self._queues: dict[tuple[Any, ...], tuple[Any, float, list[dict[str, Any]]]] = {}
+        self._queues: dict[tuple[Any, ...], tuple[Any, float, list[QueueRow]]] = {}
 
     # -- caching ---------------------------------------------------------------------------
 
     def version(self) -> tuple[Any, ...]:
         """Changes when detection writes new assessments."""
-        with self.ws.database.engine.connect() as conn:
-            row = conn.execute(
-                select(func.count(), func.max(assessments.c.assessed_at)).select_from(assessments)
-            ).one()
-        return (int(row[0]), str(row[1]))
+        return self.reads.assessments_version().key()
 
     def cached(
         self, name: str, compute: Callable[[], Any], ttl: float = 30.0, *, fixed: bool = False
@@ -122,7 +115,7 @@ class Views:
         """Now, or the newest data when it is older (a replayed or simulated world)."""
         newest = self.cached("newest", lambda: self.ws.account_reader().newest_post_at())
         now = self.clock()
-        return min(now, newest) if newest is not None else now
+        return reference_time(now, newest)
 
     # -- the queue -------------------------------------------------------------------------
 
@@ -138,8 +131,7 @@ class Views:
         per_page: int = 50,
     ) -> dict[str, Any]:
         candidates = self.candidates()
-        rows = self._queue_rows(principal, candidates, platform, language)
-        rows = [dict(r) for r in rows]
+        rows = [r.web() for r in self._queue_rows(principal, candidates, platform, language)]
         for n, row in enumerate(rows, start=1):
             row["position"] = n
         if sort in SORTS and not (sort == "priority" and order == "desc"):
@@ -158,15 +150,11 @@ class Views:
         }
 
     def _cases_version(self) -> tuple[Any, ...]:
-        with self.ws.database.engine.connect() as conn:
-            row = conn.execute(
-                select(func.count(), func.max(cases_table.c.updated_at)).select_from(cases_table)
-            ).one()
-        return (int(row[0]), str(row[1]))
+        return self.reads.cases_version().key()
 
     def _queue_rows(
         self, principal: Principal, candidates: list[Candidate], platform: str, language: str
-    ) -> list[dict[str, Any]]:
+    ) -> list[QueueRow]:
         """The unit's queue in priority order, kept for a few seconds while no case changes.
 
         Every read is audited (``queue.read``), cached or not.
@@ -187,28 +175,14 @@ class Views:
                 at=self.clock(),
             )
             return found[2]
-        items = self.cases.queue(
+        rows = triage_rows(
+            self.cases,
             principal,
             candidates,
             self.reference_time(),
             platforms=(platform,) if platform else (),
             languages=(language,) if language else (),
         )
-        rows = [
-            {
-                "platform": i.candidate.platform,
-                "account_id": i.candidate.account_id,
-                "handle": i.candidate.handle,
-                "score": round(i.candidate.confidence, 4),
-                "impact": round(i.candidate.impact, 5),
-                "urgency": round(i.urgency, 3),
-                "priority": round(i.priority, 6),
-                "language": i.candidate.language,
-                "why": list(i.why),
-                "resurgent": i.candidate.predecessor_removed,
-            }
-            for i in items
-        ]
         with self._lock:
             self._queues[key] = (version, now, rows)
         return rows
@@ -216,24 +190,15 @@ class Views:
     # -- an account ------------------------------------------------------------------------
 
     def _profile(self, platform: str, account_id: str) -> dict[str, Any] | None:
-        with self.ws.database.engine.connect() as conn:
-            row = conn.execute(
-                select(accounts).where(
-                    (accounts.c.platform == platform) & (accounts.c.account_id == account_id)
-                )
-            ).first()
-            assessed = conn.execute(
-                select(assessments).where(
-                    (assessments.c.platform == platform) & (assessments.c.account_id == account_id)
-                )
-            ).first()
+        stored = self.reads.profile(platform, account_id)
+        row, assessed = stored.account, stored.assessment
         if row is None and assessed is None:
             return None
-        profile: dict[str, Any] = dict(row._mapping) if row is not None else {}
+        profile: dict[str, Any] = asdict(row) if row is not None else {}
         profile |= {"platform": platform, "account_id": account_id}
-        profile["score"] = float(assessed.score) if assessed is not None else None
+        profile["score"] = assessed.score if assessed is not None else None
         profile["label"] = assessed.label if assessed is not None else None
-        profile["reasons"] = json.loads(assessed.reasons) if assessed is not None else []
+        profile["reasons"] = list(assessed.reasons) if assessed is not None else []
         profile["language"] = (
             (assessed.language if assessed is not None else None)
             or profile.get("language")
@@ -334,10 +299,9 @@ class Views:
 
     def _case_of(self, principal: Principal, platform: str, account_id: str) -> dict[str, Any]:
         """The principal's unit's case on the account, its decisions and any blocking hold."""
-        with self.ws.database.engine.connect() as conn:
-            case = self.cases.store.case(conn, platform, account_id, principal.unit)
-            holds = self.cases.store.holds_on(conn, platform, account_id)
-        stop = blocking(holds, principal.unit, self.clock())
+        found = self.reads.case_on(self.cases.store, platform, account_id, principal.unit)
+        case = found.case
+        stop = blocking(found.holds, principal.unit, self.clock())
         view: dict[str, Any] = {
             "case": None,
             "decisions": [],
@@ -362,18 +326,8 @@ class Views:
         return view
 
     def _resurgence(self, platform: str, account_id: str) -> list[dict[str, Any]]:
-        with self.ws.database.engine.connect() as conn:
-            rows = conn.execute(
-                select(resurgence_links).where(
-                    (resurgence_links.c.platform == platform)
-                    & (
-                        (resurgence_links.c.account_id == account_id)
-                        | (resurgence_links.c.predecessor_id == account_id)
-                    )
-                )
-            ).all()
         out = []
-        for r in rows:
+        for r in self.reads.resurgence_links_of(platform, account_id):
             successor = r.predecessor_id == account_id
             other = r.account_id if successor else r.predecessor_id
             out.append(
@@ -391,12 +345,7 @@ class Views:
     def graph(self, principal: Principal, platform: str, account_id: str) -> dict[str, Any]:
         """The account's interaction neighbourhood for Cytoscape."""
         authorize(principal, Action.CASE_READ)
-        labels = self.cached(
-            "labels",
-            lambda: {
-                k: v["label"] for k, v in DetectionStore(self.ws.database).by_account().items()
-            },
-        )
+        labels = self.cached("labels", self.reads.labels)
         handles = self.cached("handles", lambda: self.ws.reach_reader().handles())
         nodes = {account_id: "target"}
         edges = []
