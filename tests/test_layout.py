@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 import types
@@ -112,6 +113,69 @@ def test_the_cli_uses_the_web_only_to_start_a_server() -> None:
         if web:
             uses[str(path.relative_to(SRC))] = web
     assert uses == CLI_SERVES_HTTP
+
+
+# SQL in one place: the edges render read models, and only storage/ speaks SQL.
+EDGE_MAY_NOT_IMPORT = ("sqlalchemy", "duckdb", "numpy", "pyarrow", "iru.storage")
+DRIVERS = ("sqlalchemy", "duckdb")
+# Parsing, not storing: the twarc2 bulk reader uses DuckDB's JSON reader to parse an
+# export file (no store behind it); issue 18 replaces it with Arrow.
+DRIVER_USERS_OUTSIDE_STORAGE = {"ingest/twitter_v2_columnar.py"}
+# SQL as iru writes it: keywords in capitals at the start of the text.
+SQL_TEXT = re.compile(
+    r"^\s*(SELECT\s|WITH\s+\w+\s+AS\s*\(|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|"
+    r"DELETE\s+FROM\s|CREATE\s+(OR\s+REPLACE\s+)?(TEMP\s+)?(TABLE|VIEW|INDEX)\s|DESCRIBE\s)"
+)
+
+
+def _banned(names: set[str], banned: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names for b in banned if n == b or n.startswith(b + "."))
+
+
+def test_the_cli_and_the_web_use_no_database_and_no_array_library() -> None:
+    """cli/ and web/ render the read models of iru.engine; they never query a store."""
+    violations = {
+        str(p.relative_to(SRC)): found
+        for p in MODULES
+        if p.relative_to(SRC).parts[0] in {"cli", "web"}
+        and (found := _banned(_imports(p), EDGE_MAY_NOT_IMPORT))
+    }
+    assert violations == {}
+
+
+def test_only_storage_speaks_sql() -> None:
+    """No database driver and no SQL text outside storage/ (the engine uses typed readers)."""
+    drivers = {}
+    sql = []
+    for path in MODULES:
+        name = str(path.relative_to(SRC))
+        if path.relative_to(SRC).parts[0] == "storage":
+            continue
+        found = _banned(_imports(path), DRIVERS)
+        if found and name not in DRIVER_USERS_OUTSIDE_STORAGE:
+            drivers[name] = found
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and SQL_TEXT.match(node.value)
+                and name not in DRIVER_USERS_OUTSIDE_STORAGE
+            ):
+                sql.append(f"{name}:{node.lineno}")
+    assert drivers == {}
+    assert sql == []
+
+
+def test_only_the_lab_imports_the_simulator() -> None:
+    """engine/lab/ runs simulated worlds; nothing else outside sim/ imports iru.sim."""
+    users = sorted(
+        str(p.relative_to(SRC))
+        for p in MODULES
+        if p.relative_to(SRC).parts[0] != "sim"
+        and p.relative_to(SRC).parts[:2] != ("engine", "lab")
+        and _banned(_imports(p), ("iru.sim",))
+    )
+    assert users == []
 
 
 def test_modules_stay_small() -> None:
