@@ -59,6 +59,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected zero or a positive whole number, got {text!r}")
+    return value
+
+
 def _table(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -99,6 +106,20 @@ SETTINGS: tuple[Setting, ...] = (
         32,
         "Megabytes of input each bulk step parses at once (Arrow + DuckDB).",
         _positive_int,
+    ),
+    Setting(
+        "compact_target_mb",
+        64,
+        "Archive compaction merges a partition's part files smaller than this many megabytes "
+        "into files of at least this size (or one per partition-day).",
+        _positive_int,
+    ),
+    Setting(
+        "compact_min_files",
+        16,
+        "After each detection run, compact the partitions holding at least this many small "
+        "part files (0 turns automatic compaction off; `iru archive compact` still works).",
+        _non_negative_int,
     ),
     Setting(
         "media_dir",

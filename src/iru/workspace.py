@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from iru.cases.connectors import Connector
     from iru.detect.base import Detector
     from iru.detect.knowledge import Knowledge
+    from iru.engine.pipeline.compact import ArchiveCompactor
     from iru.engine.pipeline.detect import DetectEngine
     from iru.engine.pipeline.ingest import IngestEngine
     from iru.engine.readers.accounts import AccountReader
@@ -225,12 +226,26 @@ class Workspace:
             model=models.load(latest) if latest is not None else None,
             media_dir=self.media_dir,
         )
+        auto = self.settings["compact_min_files"]
         return DetectEngine(
             self.archive,
             store,
             self.detectors(),
             assessor=assessor,
             media_dir=self.media_dir,
+            compactor=self.compactor(min_files=auto) if auto > 0 else None,
+        )
+
+    def compactor(self, *, min_files: int = 2) -> ArchiveCompactor:
+        """Archive compaction (``compact_target_mb``), the detection ledger kept in step."""
+        from iru.engine.pipeline.compact import ArchiveCompactor
+        from iru.storage.assessments import DetectionStore
+
+        return ArchiveCompactor(
+            self.archive,
+            DetectionStore(self.database),
+            target_bytes=self.settings["compact_target_mb"] << 20,
+            min_files=min_files,
         )
 
     def ingest_engine(self) -> IngestEngine:

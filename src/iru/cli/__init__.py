@@ -35,6 +35,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "approve",
         "Approve the pending referral of ACCOUNT (supervisors; not one's own decision).",
     ),
+    "archive": LazyCommand(
+        "iru.cli.archive",
+        "archive",
+        "The Parquet archive of posts, media, interactions and signals.",
+    ),
     "audit": LazyCommand(
         "iru.cli.audit", "audit", "The audit log: who did what to which subject, hash-chained."
     ),

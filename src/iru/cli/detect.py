@@ -46,4 +46,7 @@ def detect(ws: Workspace) -> None:
     table.add_row("accounts assessed", f"{report.accounts_assessed:,}")
     table.add_row("labelled supporter", f"{report.supporters:,}")
     table.add_row("resurgence links", f"{report.links:,}")
+    if report.compaction is not None and report.compaction.files_in:
+        done = report.compaction
+        table.add_row("archive compacted", f"{done.files_in:,} files into {done.files_out:,}")
     Console().print(table)

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from iru.domain.columns import KEYS, SCHEMAS
 from iru.ingest.sanitise import platform_problem
+from iru.storage.compaction import JOURNAL_GLOB, finish_compactions, live_files
 
 TABLES = tuple(SCHEMAS)
 GENERATION = ".generation"  # rewritten after every write that adds rows
@@ -69,8 +70,9 @@ class Archive:
         return self.root / table / f"platform={platform}" / f"day={day}"
 
     def remove_partial_files(self) -> int:
-        """Delete temporary files a killed run left behind; returns how many."""
-        removed = 0
+        """Finish what a killed compaction left (see :mod:`iru.storage.compaction`) and
+        delete temporary files a killed run left behind; returns how many."""
+        removed = finish_compactions(self.root, TABLES)
         for table in TABLES:
             for tmp in (self.root / table).glob("platform=*/day=*/.*.tmp"):
                 tmp.unlink(missing_ok=True)
@@ -85,7 +87,7 @@ class Archive:
         keys = self._known.get(cache_key)
         if keys is None:
             keys = set()
-            for path in sorted(self.partition_dir(table, platform, day).glob("*.parquet")):
+            for path in live_files(self.partition_dir(table, platform, day)):
                 column = pq.read_table(path, columns=[KEYS[table]]).column(0)
                 keys.update(column.to_pylist())
             self._known[cache_key] = keys
@@ -99,7 +101,7 @@ class Archive:
             keys = set()
             columns = [KEYS[table]] + (["post_id"] if table == "interactions" else [])
             folder = self.root / table / f"platform={platform}"
-            for path in sorted(folder.glob("day=*/*.parquet")):
+            for path in (p for day in sorted(folder.glob("day=*")) for p in live_files(day)):
                 stored = pq.read_table(path, columns=columns)
                 wide = archive_wide_rows(table, stored) or []
                 keys.update(
@@ -140,6 +142,10 @@ class Archive:
                 return ""
             return self._bump_generation()
 
+    def bump_generation(self) -> str:
+        """Mark the archive changed without adding rows (after a compaction)."""
+        return self._bump_generation()
+
     def _bump_generation(self) -> str:
         token = uuid.uuid4().hex
         tmp = self.root / f"{GENERATION}.{token}.tmp"
@@ -179,8 +185,13 @@ class Archive:
         result.new += len(keep)
 
     def files(self, table: str) -> list[Path]:
-        """Every stored part file of a table, in a stable order."""
-        return sorted((self.root / table).glob("platform=*/day=*/*.parquet"))
+        """Every stored part file of a table, in a stable order (without the inputs of a
+        compaction that committed but was cut short before deleting them)."""
+        return [
+            path
+            for folder in sorted((self.root / table).glob("platform=*/day=*"))
+            for path in live_files(folder)
+        ]
 
     def has_rows(self, table: str) -> bool:
         return any((self.root / table).glob("platform=*/day=*/*.parquet"))
@@ -220,10 +231,15 @@ class Archive:
         for table, schema in SCHEMAS.items():
             if self.has_rows(table):
                 pattern = str(self.root / table / "*" / "*" / "*.parquet")
+                if any((self.root / table).glob(f"platform=*/day=*/{JOURNAL_GLOB}")):
+                    # A compaction is being finished: name the live files one by one.
+                    names = ", ".join(f"'{_sql_string(str(p))}'" for p in self.files(table))
+                    pattern_sql = f"[{names}]"
+                else:
+                    pattern_sql = f"'{_sql_string(pattern)}'"
                 # By name, so files written before a column was added read it as null.
                 source = (
-                    f"read_parquet('{_sql_string(pattern)}', hive_partitioning = true, "
-                    "union_by_name = true)"
+                    f"read_parquet({pattern_sql}, hive_partitioning = true, union_by_name = true)"
                 )
                 found = {
                     row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from iru.detect.assess import Assessment
 from iru.detect.resurgence import ResurgenceLink
@@ -36,6 +36,34 @@ class DetectionStore:
         )
         with self.database.engine.begin() as conn:
             conn.execute(stmt)
+
+    def mark_merged(self, output: str, inputs: Iterable[str]) -> None:
+        """Record a compacted file as scored, with its inputs' signal count (they stay
+        listed until :meth:`forget` drops them, after the inputs are deleted)."""
+        names = list(inputs)
+        with self.database.engine.begin() as conn:
+            total = conn.execute(
+                select(func.coalesce(func.sum(detect_files.c.signals), 0)).where(
+                    detect_files.c.path.in_(names)
+                )
+            ).scalar_one()
+            conn.execute(
+                self.database.dialect_insert()(detect_files)
+                .values(path=output, signals=int(total), processed_at=datetime.now(UTC))
+                .on_conflict_do_nothing(index_elements=[detect_files.c.path])
+            )
+
+    def forget(self, paths: Iterable[str]) -> int:
+        """Drop ledger rows of files that no longer exist; returns how many."""
+        names = list(paths)
+        removed = 0
+        with self.database.engine.begin() as conn:
+            for start in range(0, len(names), _CHUNK):
+                chunk = names[start : start + _CHUNK]
+                removed += conn.execute(
+                    delete(detect_files).where(detect_files.c.path.in_(chunk))
+                ).rowcount
+        return removed
 
     def save_assessments(
         self,

@@ -22,9 +22,11 @@ from iru.detect.base import Batch, Detector, Signal
 from iru.domain import Media, MediaKind, Post
 from iru.domain.columns import SCHEMAS, conform
 from iru.engine.pipeline.assess import AccountAssessor
+from iru.engine.pipeline.compact import ArchiveCompactor
 from iru.engine.readers.media import local_file
 from iru.storage.archive import Archive
 from iru.storage.assessments import DetectionStore
+from iru.storage.compaction import CompactionReport
 
 
 @dataclass(slots=True)
@@ -37,6 +39,7 @@ class DetectReport:
     supporters: int = 0
     model: str = ""  # the classifier version used ("" when none is trained)
     links: int = 0  # resurgence links found in this run
+    compaction: CompactionReport | None = None  # automatic compaction after scoring
 
 
 def _posts(table: pa.Table) -> list[Post]:
@@ -61,7 +64,9 @@ class DetectEngine:
         *,
         assessor: AccountAssessor,
         media_dir: Path | None = None,
+        compactor: ArchiveCompactor | None = None,
     ) -> None:
+        self.compactor = compactor
         self.media_dir = media_dir
         self.archive = archive
         self.store = store
@@ -89,6 +94,8 @@ class DetectEngine:
             report.supporters = assessed.supporters
             report.links = len(assessed.links)
             report.model = self.assessor.model.version if self.assessor.model else ""
+        if self.compactor is not None:
+            report.compaction = self.compactor.run()
         return report
 
     def _media_batch(self, media: list[Media]) -> Batch:
