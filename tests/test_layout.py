@@ -118,9 +118,6 @@ def test_the_cli_uses_the_web_only_to_start_a_server() -> None:
 # SQL in one place: the edges render read models, and only storage/ speaks SQL.
 EDGE_MAY_NOT_IMPORT = ("sqlalchemy", "duckdb", "numpy", "pyarrow", "iru.storage")
 DRIVERS = ("sqlalchemy", "duckdb")
-# Parsing, not storing: the twarc2 bulk reader uses DuckDB's JSON reader to parse an
-# export file (no store behind it); issue 18 replaces it with Arrow.
-DRIVER_USERS_OUTSIDE_STORAGE = {"ingest/twitter_v2_columnar.py"}
 # SQL as iru writes it: keywords in capitals at the start of the text.
 SQL_TEXT = re.compile(
     r"^\s*(SELECT\s|WITH\s+\w+\s+AS\s*\(|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|"
@@ -151,15 +148,13 @@ def test_only_storage_speaks_sql() -> None:
         name = str(path.relative_to(SRC))
         if path.relative_to(SRC).parts[0] == "storage":
             continue
-        found = _banned(_imports(path), DRIVERS)
-        if found and name not in DRIVER_USERS_OUTSIDE_STORAGE:
+        if found := _banned(_imports(path), DRIVERS):
             drivers[name] = found
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
                 and SQL_TEXT.match(node.value)
-                and name not in DRIVER_USERS_OUTSIDE_STORAGE
             ):
                 sql.append(f"{name}:{node.lineno}")
     assert drivers == {}

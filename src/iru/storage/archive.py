@@ -10,14 +10,19 @@ not fix); queries go through DuckDB views named after the tables.
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -25,10 +30,12 @@ import pyarrow.parquet as pq
 from iru.domain.columns import KEYS, SCHEMAS
 from iru.ingest.sanitise import platform_problem
 from iru.storage.compaction import JOURNAL_GLOB, finish_compactions, live_files
+from iru.storage.key_index import KeyIndex
 
 TABLES = tuple(SCHEMAS)
 GENERATION = ".generation"  # rewritten after every write that adds rows
 ARCHIVE_WIDE = "*"  # the "day" under which a platform's archive-wide keys are cached
+_DICTIONARY_COLUMNS = ("platform", "lang", "kind", "detector", "label", "subject")
 
 
 def archive_wide_rows(table: str, rows: pa.Table) -> list[bool] | None:
@@ -40,11 +47,52 @@ def archive_wide_rows(table: str, rows: pa.Table) -> list[bool] | None:
     posts and days later it is shared again) or an edge no post carries (a follow,
     dated when it was seen): these are checked against the whole platform.
     """
+    mask = _wide_mask(table, rows)
+    return None if mask is None else mask.to_pylist()
+
+
+def _wide_mask(table: str, rows: pa.Table) -> pa.Array | None:
+    """:func:`archive_wide_rows` as a boolean array."""
     if table == "media":
-        return [True] * rows.num_rows
+        return pa.array(np.ones(rows.num_rows, bool))
     if table == "interactions":
-        return pc.is_null(rows.column("post_id")).to_pylist()  # type: ignore[no-any-return]
+        return pc.is_null(rows.column("post_id").combine_chunks())
     return None
+
+
+def _without(
+    keep: pa.Array, keys: pa.Array, seen: set[str], where: pa.Array | None = None
+) -> pa.Array:
+    """``keep`` less the rows (of ``where``, if given) whose key is in ``seen``."""
+    if not seen:
+        return keep
+    hit = pc.is_in(keys, value_set=pa.array(list(seen), pa.string()))
+    return pc.and_(keep, pc.invert(hit if where is None else pc.and_(where, hit)))
+
+
+def _grouped(platforms: pa.Array, days: pa.Array) -> bool:
+    """Whether rows are ordered by (platform, day) already."""
+    if len(platforms) < 2:
+        return True
+    same = pc.equal(platforms[1:], platforms[:-1])
+    ordered = pc.or_(
+        pc.greater(platforms[1:], platforms[:-1]),
+        pc.and_(same, pc.greater_equal(days[1:], days[:-1])),
+    )
+    return bool(pc.all(ordered).as_py())
+
+
+def _write_file(rows: pa.Table, folder: Path, name: str) -> None:
+    """One part file, written to a temporary name and renamed into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.tmp"
+    # No fsync: a file lost to a power cut is simply written again by the next run,
+    # since every later step is keyed and idempotent. The rename keeps readers from
+    # ever seeing half a file. Dictionary encoding only where values repeat: on ids and
+    # texts it costs time and, under zstd, saves nothing.
+    dictionary = [name for name in _DICTIONARY_COLUMNS if name in rows.column_names]
+    pq.write_table(rows, tmp, compression="zstd", use_dictionary=dictionary)
+    tmp.rename(folder / name)
 
 
 @dataclass(slots=True)
@@ -54,13 +102,16 @@ class WriteResult:
 
 
 class Archive:
-    """The Parquet archive under one folder, with per-partition key sets for deduplication."""
+    """The Parquet archive under one folder, with per-partition key indexes for deduplication."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._run = uuid.uuid4().hex[:12]
         self._seq = 0
-        self._known: dict[tuple[str, str, str], set[str]] = {}
+        self._known: dict[tuple[str, str, str], KeyIndex] = {}
+        self._behind: ThreadPoolExecutor | None = None  # see writing_behind
+        self._pending: deque[Future[object]] = deque()
+        self._depth = 0
 
     def partition_dir(self, table: str, platform: str, day: str) -> Path:
         """The folder of one partition; a platform that is not a plain name is refused
@@ -81,34 +132,32 @@ class Archive:
             tmp.unlink(missing_ok=True)
         return removed
 
-    def known_keys(self, table: str, platform: str, day: str) -> set[str]:
+    def known_keys(self, table: str, platform: str, day: str) -> KeyIndex:
         """The keys already stored in one partition (read once, then kept up to date)."""
         cache_key = (table, platform, day)
         keys = self._known.get(cache_key)
         if keys is None:
-            keys = set()
+            keys = KeyIndex()
             for path in live_files(self.partition_dir(table, platform, day)):
-                column = pq.read_table(path, columns=[KEYS[table]]).column(0)
-                keys.update(column.to_pylist())
+                column = pq.read_table(path, columns=[KEYS[table]]).column(0).combine_chunks()
+                keys.add(column, column.to_pylist())
             self._known[cache_key] = keys
         return keys
 
-    def archive_wide_keys(self, table: str, platform: str) -> set[str]:
+    def archive_wide_keys(self, table: str, platform: str) -> KeyIndex:
         """The keys of the rows deduplicated platform-wide (see :func:`archive_wide_rows`)."""
         cache_key = (table, platform, ARCHIVE_WIDE)
         keys = self._known.get(cache_key)
         if keys is None:
-            keys = set()
+            keys = KeyIndex()
             columns = [KEYS[table]] + (["post_id"] if table == "interactions" else [])
             folder = self.root / table / f"platform={platform}"
             for path in (p for day in sorted(folder.glob("day=*")) for p in live_files(day)):
                 stored = pq.read_table(path, columns=columns)
-                wide = archive_wide_rows(table, stored) or []
-                keys.update(
-                    key
-                    for key, is_wide in zip(stored.column(0).to_pylist(), wide, strict=True)
-                    if is_wide
-                )
+                wide = _wide_mask(table, stored)
+                if wide is not None:
+                    column = stored.column(0).filter(wide).combine_chunks()
+                    keys.add(column, column.to_pylist())
             self._known[cache_key] = keys
         return keys
 
@@ -117,20 +166,68 @@ class Archive:
         result = WriteResult()
         if batch.num_rows == 0:
             return result
-        if table == "media":
-            # The earliest post carrying a media item owns it, whatever order rows came in.
-            order = [("created_at", "ascending"), ("post_id", "ascending")]
-            batch = batch.take(pc.sort_indices(batch, sort_keys=order))
-        days = pc.cast(batch.column("created_at"), pa.date32())
-        platforms = batch.column("platform")
-        for platform in pc.unique(platforms).to_pylist():
-            in_platform = pc.equal(platforms, platform)
-            for day in sorted(pc.unique(pc.filter(days, in_platform)).to_pylist()):
-                part = batch.filter(pc.and_(in_platform, pc.equal(days, day)))
-                self._write_partition(table, platform, day.isoformat(), part, result)
+        # Rows grouped by partition (slices are free): one stable sort unless they come
+        # grouped already; within a partition they keep their order, so of two rows with one
+        # key the first is kept. The earliest post carrying a media item owns it, whatever
+        # order rows came in.
+        platforms = batch.column("platform").combine_chunks()
+        days = pc.cast(batch.column("created_at"), pa.date32()).combine_chunks()
+        if table == "media" or not _grouped(platforms, days):
+            keys = [("platform", "ascending"), ("day", "ascending")]
+            if table == "media":
+                keys += [("created_at", "ascending"), ("post_id", "ascending")]
+            order = pc.sort_indices(batch.append_column("day", days), sort_keys=keys)
+            batch, platforms, days = batch.take(order), platforms.take(order), days.take(order)
+        change = pc.or_(
+            pc.not_equal(platforms[1:], platforms[:-1]), pc.not_equal(days[1:], days[:-1])
+        )
+        bounds = [0, *(np.flatnonzero(change.to_numpy(zero_copy_only=False)) + 1), len(batch)]
+        for start, stop in itertools.pairwise(bounds):
+            day = days[start].as_py()
+            part = batch.slice(start, stop - start)
+            self._write_partition(table, platforms[start].as_py(), day.isoformat(), part, result)
         if result.new:
-            self._bump_generation()
+            self._after_files(self._bump_generation)
         return result
+
+    @contextmanager
+    def writing_behind(self, depth: int = 32) -> Iterator[None]:
+        """Within: part files are encoded and renamed into place by one writer thread, in
+        the order they were decided, while the caller goes on (Arrow's Parquet writer
+        releases the GIL); at most ``depth`` files wait. Keys are deduplicated at once, so
+        :meth:`write` still answers what is new. Leaving waits for every file and raises
+        the first failure. A run killed meanwhile loses only files a re-run writes again."""
+        if self._behind is not None:
+            yield
+            return
+        self._behind = ThreadPoolExecutor(1, thread_name_prefix="iru-archive")
+        self._depth = depth
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            behind, self._behind = self._behind, None
+            behind.shutdown(wait=True)
+            pending, self._pending = self._pending, deque()
+        if not failed:
+            for future in pending:
+                future.result()
+
+    def _land(self, rows: pa.Table, folder: Path, name: str) -> None:
+        if self._behind is None:
+            _write_file(rows, folder, name)
+            return
+        self._after_files(partial(_write_file, rows, folder, name))
+
+    def _after_files(self, step: Callable[[], object]) -> None:
+        """Run ``step`` now, or after the files waiting to be written."""
+        if self._behind is None:
+            step()
+            return
+        while self._pending and (len(self._pending) >= self._depth or self._pending[0].done()):
+            self._pending.popleft().result()
+        self._pending.append(self._behind.submit(step))
 
     def generation(self) -> str:
         """A token that changes whenever rows are added (readers cache against it)."""
@@ -157,32 +254,37 @@ class Archive:
         self, table: str, platform: str, day: str, part: pa.Table, result: WriteResult
     ) -> None:
         known = self.known_keys(table, platform, day)
-        wide = archive_wide_rows(table, part)
-        everywhere = self.archive_wide_keys(table, platform) if wide and any(wide) else set()
-        keep: list[int] = []
-        for index, key in enumerate(part.column(KEYS[table]).to_pylist()):
-            is_wide = wide is not None and wide[index]
-            if key in known or (is_wide and key in everywhere):
-                result.duplicates += 1
-            else:
-                known.add(key)
-                if is_wide:
-                    everywhere.add(key)
-                keep.append(index)
-        if not keep:
+        keys = part.column(KEYS[table]).combine_chunks()
+        key_list = keys.to_pylist()
+        # The first row of each key in the batch, unless the partition holds the key.
+        first = pa.array(np.arange(len(keys), dtype=np.int32))
+        keep = _without(
+            pc.equal(pc.index_in(keys, value_set=keys), first), keys, known.found(key_list)
+        )
+        wide = _wide_mask(table, part)
+        everywhere: KeyIndex | None = None
+        if wide is not None and pc.any(wide).as_py():
+            # Checked against the whole platform too (see archive_wide_rows).
+            everywhere = self.archive_wide_keys(table, platform)
+            keep = _without(keep, keys, everywhere.found(key_list), wide)
+        new = pc.sum(keep).as_py() or 0
+        result.duplicates += part.num_rows - new
+        if not new:
             return
-        rows = part if len(keep) == part.num_rows else part.take(pa.array(keep))
-        folder = self.partition_dir(table, platform, day)
-        folder.mkdir(parents=True, exist_ok=True)
+        rows = part
+        if new < part.num_rows:
+            rows = part.filter(keep)
+            keys = rows.column(KEYS[table]).combine_chunks()
+            key_list = keys.to_pylist()
+        known.add(keys, key_list)
+        wide_rows = _wide_mask(table, rows)
+        if everywhere is not None and wide_rows is not None:
+            wide_keys = pc.filter(keys, wide_rows)
+            everywhere.add(wide_keys, wide_keys.to_pylist())
         self._seq += 1
-        name = f"part-{self._run}-{self._seq:06d}.parquet"
-        tmp = folder / f".{name}.tmp"
-        # No fsync: a file lost to a power cut is simply written again by the next run,
-        # since every later step is keyed and idempotent. The rename keeps readers from
-        # ever seeing half a file.
-        pq.write_table(rows, tmp, compression="zstd")
-        tmp.rename(folder / name)
-        result.new += len(keep)
+        folder = self.partition_dir(table, platform, day)
+        self._land(rows, folder, f"part-{self._run}-{self._seq:06d}.parquet")
+        result.new += new
 
     def files(self, table: str) -> list[Path]:
         """Every stored part file of a table, in a stable order (without the inputs of a

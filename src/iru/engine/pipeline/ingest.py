@@ -1,9 +1,14 @@
 """The local ingest engine: read inputs, batch records, deduplicate, store, quarantine.
 
-Each batch is written in an order that makes any prefix safe: archive files first
-(atomic renames, deduplicated by key), then accounts and rejects in one SQL
-transaction (idempotent upserts). A run killed anywhere and run again therefore
-ends with exactly the store of one clean run.
+Every write is idempotent: archive files are deduplicated by key and land by atomic
+rename, in the order the batches were read (a writer thread encodes them while the
+next batch is read, see :meth:`Archive.writing_behind`); accounts and rejects go in
+one SQL transaction per batch (idempotent upserts). A run killed anywhere and run
+again therefore ends with exactly the store of one clean run.
+
+Bulk batches bring their accounts as columns (:class:`AccountTableBatch`): the record
+check and the skipping of snapshots no newer than one already stored run column-wise,
+and Account records are built only for the accounts sent to the database.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from pathlib import Path
 
 import msgspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from iru.domain import Account, Interaction, Media, Post, Record, utc
 from iru.domain.columns import to_table
+from iru.engine.pipeline.account_columns import StoredSnapshots, account_records, suspect_rows
 from iru.ingest.base import (
     TOO_DEEP,
     BulkIngestFormat,
@@ -31,6 +38,7 @@ from iru.ingest.base import (
     Rejected,
     UnrecognisedInput,
 )
+from iru.ingest.bulk import AccountTableBatch
 from iru.ingest.inputs import (
     COMPANION_FILES,
     INPUT_SUFFIXES,
@@ -170,7 +178,7 @@ class IngestEngine:
         self.batch_size = batch_size
         self.bulk = bulk
         self.chunk_bytes = chunk_bytes
-        self._stored_snapshots: dict[tuple[str, str], datetime] = {}
+        self._stored_snapshots = StoredSnapshots()
 
     def run(
         self,
@@ -187,8 +195,11 @@ class IngestEngine:
             inputs = collect_inputs(paths)
             report.skipped.extend(inputs.skipped)
             report.other_files.update(inputs.other_files)
-            for item in inputs.files:
-                self._ingest_file(item, format_name, report, progress)
+            # Part files are encoded on a writer thread while the next batch is read; in
+            # the order decided, so a run killed meanwhile is completed as before.
+            with self.archive.writing_behind():
+                for item in inputs.files:
+                    self._ingest_file(item, format_name, report, progress)
             status = "done"
         finally:
             self.database.finish_run(
@@ -357,8 +368,28 @@ class IngestEngine:
                 self._add(suspect, account, source, format_name)
         # Arrow timestamps in the archive schema are UTC already.
         self._write_accounts(accounts, [], report)
+        if isinstance(batch, AccountTableBatch):
+            self._write_account_table(batch.account_table, suspect, source, format_name, report)
         if suspect.size:
             self._flush(suspect, report)
+
+    def _write_account_table(
+        self, rows: pa.Table, suspect: _Batch, source: str, format_name: str, report: IngestReport
+    ) -> None:
+        """Accounts in columns: the record check and the skipping of snapshots no newer
+        than one stored run column-wise; Account records are built only for those stored."""
+        if not rows.num_rows:
+            return
+        flagged = suspect_rows(rows)
+        if flagged is not None:
+            for account in account_records(rows.filter(flagged)):
+                self._add(suspect, account, source, format_name)
+            rows = rows.filter(pc.invert(flagged))
+        # The database's upsert keeps the newest snapshot: an older one cannot change a row.
+        fresh, stamps = self._stored_snapshots.newer_rows(rows)
+        chosen = rows.filter(fresh)
+        if self._store_accounts(account_records(chosen), [], rows.num_rows, report):
+            self._stored_snapshots.remember_rows(chosen, stamps[fresh])
 
     def _write_table(self, table: str, rows: pa.Table, report: IngestReport) -> None:
         started = time.perf_counter()
@@ -374,25 +405,25 @@ class IngestEngine:
     ) -> None:
         # A dated snapshot no newer than one this run already stored cannot change the row
         # (the upsert keeps the newest): skip it instead of sending it to the database.
-        seen = self._stored_snapshots
-        fresh = [
-            a
-            for a in accounts
-            if a.observed_at is None or (known := seen.get(a.key)) is None or a.observed_at > known
-        ]
+        fresh = [a for a in accounts if self._stored_snapshots.is_newer(a)]
+        if self._store_accounts(fresh, rejects, len(accounts), report):
+            self._stored_snapshots.remember(fresh)
+
+    def _store_accounts(
+        self, fresh: list[Account], rejects: list[QuarantineRow], read: int, report: IngestReport
+    ) -> bool:
+        """Send ``fresh`` (of ``read`` accounts; the others are known no newer) and rejects;
+        whether anything was sent (the caller then remembers the snapshots stored)."""
+        counts = report.tables["accounts"]
+        counts.read += read
         if not fresh and not rejects:
-            report.tables["accounts"].read += len(accounts)
-            report.tables["accounts"].duplicates += len(accounts)
-            return
+            counts.duplicates += read
+            return False
         started = time.perf_counter()
         new_accounts, new_rejects = self.database.write_ingest_batch(fresh, rejects)
         report.seconds["database"] += time.perf_counter() - started
-        for account in fresh:
-            if account.observed_at is not None:
-                seen[account.key] = account.observed_at
         report.quarantined_new += new_rejects
         report.quarantined += len(rejects)
-        counts = report.tables["accounts"]
-        counts.read += len(accounts)
         counts.new += new_accounts
-        counts.duplicates += len(accounts) - new_accounts
+        counts.duplicates += read - new_accounts
+        return True
