@@ -42,48 +42,71 @@ LEFT JOIN (SELECT DISTINCT platform, subject_id FROM signals
 WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_from IS NULL
 GROUP BY n.idx
 """
+# Each query joins ``nodes`` to one side of an interaction at a time (MATERIALIZED CTEs):
+# with both joins in one step DuckDB may join the two node lists on platform first, a
+# cross product per platform (see storage/network_inputs.py).
 AMPLIFIED_SQL = """
-SELECT s.idx AS idx, count(*) FILTER (WHERE i.kind IN ('repost', 'forward')) AS amplified,
-  count(*) FILTER (WHERE i.kind IN ('quote', 'reply')) AS engaged
-FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE i.kind IN ('repost', 'forward', 'quote', 'reply') AND d.supporter AND s.idx <> d.idx
-  AND i.created_at >= $since
-GROUP BY s.idx
+WITH e AS MATERIALIZED (
+  SELECT i.platform, i.kind, s.idx AS src, i.dst_account_id FROM interactions i
+  JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+  WHERE i.kind IN ('repost', 'forward', 'quote', 'reply') AND i.created_at >= $since
+)
+SELECT e.src AS idx, count(*) FILTER (WHERE e.kind IN ('repost', 'forward')) AS amplified,
+  count(*) FILTER (WHERE e.kind IN ('quote', 'reply')) AS engaged
+FROM e
+JOIN nodes d ON d.platform = e.platform AND d.account_id = e.dst_account_id
+WHERE d.supporter AND e.src <> d.idx
+GROUP BY e.src
 """
 CONTACTS_SQL = f"""
-SELECT a.idx AS account, o.idx AS other, i.kind AS kind,
-  CASE WHEN i.kind = 'follow' THEN -1 ELSE {DAY.format(col="i.created_at")} END AS day,
+WITH c AS MATERIALIZED (
+  SELECT i.platform, i.kind, i.created_at, i.dst_account_id, i.dst_post_id, a.idx AS account
+  FROM interactions i
+  JOIN nodes a ON a.platform = i.platform AND a.account_id = i.src_account_id
+  WHERE NOT a.supporter
+    AND i.kind IN ('follow', 'repost', 'forward', 'quote', 'reply')
+    AND (i.kind = 'follow' OR i.created_at >= $since)
+), m AS MATERIALIZED (
+  SELECT i.platform, i.created_at, i.src_account_id, d.idx AS account
+  FROM interactions i
+  JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
+  WHERE i.kind = 'mention' AND NOT d.supporter AND i.created_at >= $since
+)
+SELECT c.account AS account, o.idx AS other, c.kind AS kind,
+  CASE WHEN c.kind = 'follow' THEN -1 ELSE {DAY.format(col="c.created_at")} END AS day,
   p.hashtags AS hashtags
-FROM interactions i
-JOIN nodes a ON a.platform = i.platform AND a.account_id = i.src_account_id
-JOIN nodes o ON o.platform = i.platform AND o.account_id = i.dst_account_id
-LEFT JOIN posts p ON p.platform = i.platform AND p.post_id = i.dst_post_id
-WHERE NOT a.supporter AND a.idx <> o.idx
-  AND i.kind IN ('follow', 'repost', 'forward', 'quote', 'reply')
-  AND (i.kind = 'follow' OR i.created_at >= $since)
+FROM c
+JOIN nodes o ON o.platform = c.platform AND o.account_id = c.dst_account_id
+LEFT JOIN posts p ON p.platform = c.platform AND p.post_id = c.dst_post_id
+WHERE c.account <> o.idx
 UNION ALL
-SELECT d.idx, s.idx, 'mention', {DAY.format(col="i.created_at")}, NULL
-FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE i.kind = 'mention' AND NOT d.supporter AND s.idx <> d.idx AND i.created_at >= $since
+SELECT m.account, s.idx, 'mention', {DAY.format(col="m.created_at")}, NULL
+FROM m
+JOIN nodes s ON s.platform = m.platform AND s.account_id = m.src_account_id
+WHERE s.idx <> m.account
 """
 EDGES_SQL = """
-SELECT s.idx AS src, d.idx AS dst, count(*) AS n FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE s.idx <> d.idx AND (i.created_at >= $since OR i.kind = 'follow')
+WITH e AS MATERIALIZED (
+  SELECT i.platform, s.idx AS src, i.dst_account_id FROM interactions i
+  JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+  WHERE i.created_at >= $since OR i.kind = 'follow'
+)
+SELECT e.src AS src, d.idx AS dst, count(*) AS n FROM e
+JOIN nodes d ON d.platform = e.platform AND d.account_id = e.dst_account_id
+WHERE e.src <> d.idx
 GROUP BY ALL
 """
 # Distinct supporters each account follows (follows are standing links: no window).
 FOLLOWS_SQL = """
-SELECT s.idx AS idx, count(DISTINCT d.idx) AS n FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE i.kind = 'follow' AND d.supporter AND s.idx <> d.idx
-GROUP BY s.idx
+WITH f AS MATERIALIZED (
+  SELECT i.platform, s.idx AS src, i.dst_account_id FROM interactions i
+  JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+  WHERE i.kind = 'follow'
+)
+SELECT f.src AS idx, count(DISTINCT d.idx) AS n FROM f
+JOIN nodes d ON d.platform = f.platform AND d.account_id = f.dst_account_id
+WHERE d.supporter AND f.src <> d.idx
+GROUP BY f.src
 """
 # A post's language: the platform's tag, except on a repost or forward, whose tag is the
 # passer-on's (the original's tag, else the language iru detected on the text).

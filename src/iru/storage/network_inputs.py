@@ -48,19 +48,29 @@ WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_fro
 GROUP BY ALL
 """
 
+# One side joined at a time (MATERIALIZED): with both ``nodes`` joins in one step, DuckDB
+# may join the two node lists on platform first — a cross product per platform that ran
+# out of memory on 10^4 accounts once the archive was compacted into few large files.
 _EDGES_SQL = """
-SELECT s.idx AS src, d.idx AS dst, count(*) AS n FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE s.idx <> d.idx AND (i.created_at >= $since OR i.kind = 'follow')
+WITH e AS MATERIALIZED (
+    SELECT i.platform, s.idx AS src, i.dst_account_id FROM interactions i
+    JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+    WHERE i.created_at >= $since OR i.kind = 'follow'
+)
+SELECT e.src AS src, d.idx AS dst, count(*) AS n FROM e
+JOIN nodes d ON d.platform = e.platform AND d.account_id = e.dst_account_id
+WHERE e.src <> d.idx
 GROUP BY ALL
 """
 
 _FOLLOWERS_SQL = """
-SELECT d.idx AS followee, s.idx AS follower FROM interactions i
-JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-JOIN nodes d ON d.platform = i.platform AND d.account_id = i.dst_account_id
-WHERE i.kind = 'follow'
+WITH f AS MATERIALIZED (
+    SELECT i.platform, s.idx AS follower, i.dst_account_id FROM interactions i
+    JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
+    WHERE i.kind = 'follow'
+)
+SELECT d.idx AS followee, f.follower AS follower FROM f
+JOIN nodes d ON d.platform = f.platform AND d.account_id = f.dst_account_id
 """
 
 _SUPPORTERS_VIEW = "CREATE TEMP VIEW supporters AS SELECT * FROM nodes WHERE supporter"
