@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -95,5 +96,46 @@ def test_the_read_model_gives_plain_rows_and_follows_the_archive(
         ]
         assert index.fingerprint() == workspace.archive.generation()
         assert index.path == tmp_path / "index.duckdb" and index.path.exists()
+    finally:
+        index.close()
+
+
+def test_many_accounts_at_once_give_each_accounts_rows(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    small_world(workspace, tmp_path)
+    store = AccountIndexStore(workspace.archive, tmp_path / "cache" / "index.duckdb")
+    try:
+        ids = ["S", "U", "V", "nobody"]
+        for limit in (1, 50):
+            posts = store.posts_of("f", ids, limit)
+            assert posts == {a: store.posts("f", a, limit) for a in ids}
+        assert store.signals_of("f", ids) == {a: store.signals("f", a) for a in ids}
+        for limit in (1, 40):
+            found = store.neighbours_of("f", ids, limit)
+            assert found == {a: store.neighbours("f", a, limit) for a in ids}
+        assert store.posts_of("f", ["S"]) == {"S": store.posts("f", "S")}
+        assert store.posts_of("f", []) == {} and store.neighbours_of("f", []) == {}
+    finally:
+        store.close()
+
+
+def test_in_the_background_the_old_index_answers_until_the_new_one_is_in(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    index = AccountIndex(
+        workspace.archive, tmp_path / "index.duckdb", recheck_seconds=0.0, background=True
+    )
+    try:
+        assert index.posts("f", "S") == []  # the first build is made at once
+        empty = index.generation()
+        small_world(workspace, tmp_path)  # the archive changed: rebuilt in a thread
+        deadline = time.monotonic() + 60
+        while index.generation() == empty and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert index.generation() == workspace.archive.generation() != empty
+        assert [p["post_id"] for p in index.posts("f", "S")] == ["p2", "p1"]
+        assert index.posts_of("f", ["S", "U"])["S"] == index.posts("f", "S")
+        assert not list(index.path.parent.glob("*.tmp"))
     finally:
         index.close()

@@ -123,3 +123,32 @@ def test_case_on_an_account_with_its_holds(workspace: Workspace) -> None:
     assert found.case.status == "open"
     assert [(h.unit, h.contact) for h in found.holds] == [("FR", "FR desk")]
     assert reads.case_on(store, "twitter", "1", "FR").case is None
+
+
+def test_many_accounts_read_at_once_as_one_by_one(workspace: Workspace) -> None:
+    _seed(workspace)
+    reads = workspace.workbench_reads()
+    ids = ["1", "2", "9", "404", "1"]  # a repeat is read once
+    profiles = reads.profiles_of("twitter", ids)
+    assert set(profiles) == {"1", "2", "9", "404"}
+    for account_id, profile in profiles.items():
+        assert profile == reads.profile("twitter", account_id)
+    assert reads.profiles_of("twitter", []) == {}
+    links = reads.resurgence_links_for("twitter", ["1", "2", "3", "9", "404"])
+    for account_id, found in links.items():
+        assert found == reads.resurgence_links_of("twitter", account_id), account_id
+    assert links["404"] == [] and len(links["1"]) == 1
+
+
+def test_case_subjects_name_every_account_with_a_case_or_a_hold(workspace: Workspace) -> None:
+    _seed(workspace)
+    reads = workspace.workbench_reads()
+    assert reads.case_subjects() == frozenset()
+    store = CaseStore(workspace.database)
+    hold = Hold("twitter", "2", "FR", "FR desk", "ongoing", "fabien", WHEN, WHEN)
+    with workspace.database.engine.begin() as conn:
+        store.ensure_unit(conn, "DE", "", "DE desk", WHEN)
+        store.add_user(conn, "anna", Role.ANALYST, "DE", WHEN)
+        store.open_case(conn, "twitter", "1", unit="DE", user="anna", now=WHEN)
+        store.add_hold(conn, hold)  # an expired hold still names its account
+    assert reads.case_subjects() == {("twitter", "1"), ("twitter", "2")}

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from iru.storage.archive import Archive
     from iru.storage.archive_stats import ArchiveStatsReader
     from iru.storage.assessments import DetectionStore
-    from iru.storage.audit import AuditStore
+    from iru.storage.audit import AuditStore, ReadAuditBuffer
     from iru.storage.cases import CaseStore
     from iru.storage.database import Database
     from iru.storage.evidence import EvidenceStore
@@ -171,6 +171,13 @@ class Workspace:
         from iru.storage.audit import AuditStore
 
         return AuditStore(self.database)
+
+    def read_audit(self, *, interval: float = 0.2) -> ReadAuditBuffer:
+        """The audit log's buffer for read events: written in one transaction per
+        ``interval`` seconds (close it to write the rest; see ``iru.storage.audit``)."""
+        from iru.storage.audit import AuditStore, ReadAuditBuffer
+
+        return ReadAuditBuffer(AuditStore(self.database), interval=interval)
 
     def case_store(self) -> CaseStore:
         """Units, users, cases, decisions and holds (plain reads: no permission checked)."""

@@ -8,13 +8,14 @@ SQL and no row object leaves ``storage/``. Built by ``Workspace.workbench_reads(
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
-from iru.storage.schema import accounts, assessments, resurgence_links
+from iru.storage.schema import accounts, assessments, holds, resurgence_links
 from iru.storage.schema import cases as cases_table
 
 if TYPE_CHECKING:
@@ -112,6 +113,18 @@ def _of(kind: type[T], row: Any, **given: Any) -> T:
     return kind(**{n: given[n] if n in given else row._mapping[n] for n in names})
 
 
+def _assessment_of(row: Any) -> StoredAssessment:
+    return _of(
+        StoredAssessment, row, score=float(row.score), reasons=tuple(json.loads(row.reasons))
+    )
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> list[list[str]]:
+    """``values`` in lists of at most ``size`` (bound parameters per query stay few)."""
+    unique = list(dict.fromkeys(values))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
 class WorkbenchReads:
     """The workbench's typed reads of one workspace's database."""
 
@@ -151,6 +164,49 @@ class WorkbenchReads:
                 self._assessment(conn, platform, account_id),
             )
 
+    def profiles_of(self, platform: str, account_ids: Sequence[str]) -> dict[str, AccountProfile]:
+        """Each account's snapshot and assessment (as :meth:`profile`), by account id."""
+        snapshots: dict[str, StoredAccount] = {}
+        assessed: dict[str, StoredAssessment] = {}
+        with self.database.engine.connect() as conn:
+            for ids in _chunks(account_ids):
+                for row in conn.execute(
+                    select(accounts).where(
+                        (accounts.c.platform == platform) & accounts.c.account_id.in_(ids)
+                    )
+                ):
+                    snapshots[row.account_id] = _of(StoredAccount, row)
+                for row in conn.execute(
+                    select(assessments).where(
+                        (assessments.c.platform == platform) & assessments.c.account_id.in_(ids)
+                    )
+                ):
+                    assessed[row.account_id] = _assessment_of(row)
+        return {a: AccountProfile(snapshots.get(a), assessed.get(a)) for a in account_ids}
+
+    def resurgence_links_for(
+        self, platform: str, account_ids: Sequence[str]
+    ) -> dict[str, list[StoredResurgenceLink]]:
+        """Each account's links (as :meth:`resurgence_links_of`), by account id."""
+        found: dict[str, list[StoredResurgenceLink]] = {a: [] for a in account_ids}
+        with self.database.engine.connect() as conn:
+            for ids in _chunks(account_ids):
+                rows = conn.execute(
+                    select(resurgence_links).where(
+                        (resurgence_links.c.platform == platform)
+                        & (
+                            resurgence_links.c.account_id.in_(ids)
+                            | resurgence_links.c.predecessor_id.in_(ids)
+                        )
+                    )
+                ).all()
+                for row in rows:
+                    link = _of(StoredResurgenceLink, row)
+                    for side in {link.account_id, link.predecessor_id}:
+                        if side in found and link not in found[side]:
+                            found[side].append(link)
+        return found
+
     def _account(self, conn: Connection, platform: str, account_id: str) -> StoredAccount | None:
         row = conn.execute(
             select(accounts).where(
@@ -167,14 +223,7 @@ class WorkbenchReads:
                 (assessments.c.platform == platform) & (assessments.c.account_id == account_id)
             )
         ).first()
-        if row is None:
-            return None
-        return _of(
-            StoredAssessment,
-            row,
-            score=float(row.score),
-            reasons=tuple(json.loads(row.reasons)),
-        )
+        return _assessment_of(row) if row is not None else None
 
     def resurgence_links_of(self, platform: str, account_id: str) -> list[StoredResurgenceLink]:
         """The links in which the account is the new one or the predecessor."""
@@ -197,6 +246,23 @@ class WorkbenchReads:
                 select(assessments.c.platform, assessments.c.account_id, assessments.c.label)
             )
             return {(r.platform, r.account_id): r.label for r in rows}
+
+    def case_subjects(self) -> frozenset[tuple[str, str]]:
+        """Every account with a case (of any unit) or a hold (lifted or not): the others
+        have neither, whatever :meth:`case_on` is asked (keyed on :meth:`cases_version`:
+        placing a hold sets its case's status)."""
+        with self.database.engine.connect() as conn:
+            found = {
+                (r.platform, r.account_id)
+                for r in conn.execute(
+                    select(cases_table.c.platform, cases_table.c.account_id).distinct()
+                )
+            }
+            found |= {
+                (r.platform, r.account_id)
+                for r in conn.execute(select(holds.c.platform, holds.c.account_id).distinct())
+            }
+        return frozenset(found)
 
     def case_on(self, store: CaseStore, platform: str, account_id: str, unit: str) -> CaseOnAccount:
         """``unit``'s case on the account (by ``store``, with its clock) and the account's holds."""

@@ -10,14 +10,14 @@ set — the dispatcher thread that delivers referrals and reads the platforms' a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -29,7 +29,7 @@ from iru.engine.services.referrals import EventTimeError, ReferralError
 from iru.web.api import api_router
 from iru.web.callbacks import callback_router
 from iru.web.counter_page import counter_background, counter_router
-from iru.web.guards import has_nul, route_of, validation_message
+from iru.web.guards import Guard, route_of, validation_message
 from iru.web.inline_csp import api_docs_router
 from iru.web.insights import Insights
 from iru.web.pages import act, pages_router
@@ -45,10 +45,18 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+#: Set on every answer that does not set its own (HTML answers get ``no-store`` too).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def templates_for() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.auto_reload = False  # templates change with the code: no stat per render
     templates.env.globals["static"] = lambda path: f"/static/{path}"
     templates.env.filters["pathseg"] = path_segment
     return templates
@@ -61,10 +69,12 @@ def create_app(
     dispatch_seconds: float | None = None,
 ) -> FastAPI:
     """The workbench over one workspace (its database migrated, its archive as it is)."""
-    index = AccountIndex(ws.archive, ws.root / "cache" / "account-index.duckdb")
+    # Rebuilt in the background when the archive changes: pages never wait for it.
+    index = AccountIndex(ws.archive, ws.root / "cache" / "account-index.duckdb", background=True)
     views = Views(ws, index, clock)
     insights = Insights(views)
     templates = templates_for()
+    views.renderer = lambda name, context: templates.env.get_template(name).render(**context)
     auth = WebAuth(
         AuthService(ws.database, session_hours=ws.settings["session_hours"]),
         web_secret(str(ws.settings["web_secret"]), ws.root),
@@ -85,6 +95,7 @@ def create_app(
             if dispatcher is not None:
                 dispatcher.stop()
             counter.close()
+            views.close()  # writes the audited reads still buffered
             index.close()
 
     app = FastAPI(
@@ -178,23 +189,12 @@ def create_app(
         LOG.error("unhandled %s on %s %s", type(exc).__name__, request.method, route_of(request))
         return problem(request, 500, "internal error; it has been logged")
 
-    @app.middleware("http")
-    async def headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if await has_nul(request):  # no database column holds one; refused before any work
-            response = problem(request, 400, "the request holds a NUL character")
-        else:
-            response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if isinstance(response, HTMLResponse) or response.headers.get(
-            "content-type", ""
-        ).startswith("text/html"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(
+        Guard,
+        refuse=lambda request: problem(request, 400, "the request holds a NUL character"),
+        headers=SECURITY_HEADERS,
+        after_write=views.changed,  # a write: the next read looks at the data's versions
+    )
 
     return app
 
@@ -204,7 +204,8 @@ COUNTER_WATCH_SECONDS = 30.0
 
 
 def warm(app: FastAPI, *, counter: bool = True) -> None:
-    """Build the account index, the queue and the network before the first visitor waits;
+    """Build the account index, the queue, the network and the pages of the top of the
+    queue (:meth:`iru.web.views.Views.prepare`) before the first visitor waits;
     with ``counter``, start computing the counter analysis in the background and recompute
     it whenever its data changes (checked every ``COUNTER_WATCH_SECONDS``)."""
     from iru.cases.access import Principal, Role
@@ -214,7 +215,8 @@ def warm(app: FastAPI, *, counter: bool = True) -> None:
         app.state.counter.watch(COUNTER_WATCH_SECONDS)
     cursor = views.index.connection()
     cursor.close()
-    views.candidates()
+    views.version()  # starts building the read models of this data version
+    views.wait_prepared()
     app.state.insights.network(Principal("warm-up", Role.ANALYST, "-"))
 
 

@@ -10,8 +10,11 @@ The analysis takes seconds to minutes on a real window, so it is never computed 
 request: :func:`counter_background` computes it in a background thread once per data
 version (:func:`iru.engine.readers.counter_version.counter_version`: the archive's generation,
 assessments, labels, takedowns), started by the first visit or by :func:`iru.web.app.warm`.
-The page answers at once with the last result — or, before the first one, says it is
-being computed and polls itself (htmx) until it is there.
+It shares the workspace's counter cache with ``iru counter`` (:mod:`iru.engine.readers.counter_cache`):
+what either computed for the same data is read back in a fraction of a second, so a
+restarted workbench shows the analysis at once. The page answers at once with the last
+result — or, before the first one, says it is being computed and polls itself (htmx)
+until it is there.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the route's real annotations.
@@ -129,7 +132,13 @@ def counter_background(ws: Workspace, *, check_seconds: float = 1.0) -> Backgrou
     """The page's context, computed off the request path once per data version."""
 
     def compute() -> dict[str, Any]:
-        return counter_context(CounterRows(ws.counter_analysis()))
+        analysis = ws.counter_analysis()
+        cache = ws.counter_cache(analysis)  # what `iru counter` or an earlier run computed
+        cache.load()
+        try:
+            return counter_context(CounterRows(analysis))
+        finally:
+            cache.save()  # what this run computed, for the next run and the CLI
 
     return Background("counter", compute, ws.counter_version, check_seconds=check_seconds)
 

@@ -12,9 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from iru.cases.access import Action, CaseScope, PermissionDenied, Principal, allowed, authorize
+from iru.engine.readers.account_page import iso as _iso
 from iru.engine.readers.rank import CommunityRow, NetworkModel, RankRow
 from iru.engine.readers.report import impact_summary
-from iru.web.views import Views, _iso
+from iru.web.views import Views
 
 
 class Insights:
@@ -28,13 +29,17 @@ class Insights:
 
     def _network(self) -> NetworkModel:
         """The network read model (Leiden seed 0), kept per data version."""
-        return self.views.cached(  # type: ignore[no-any-return]
-            "network", lambda: self.ws.network_reader().model(), ttl=60.0
-        )
+        return self.views.network_model()
 
     def _communities(self, model: NetworkModel) -> list[CommunityRow]:
-        rows: list[CommunityRow] = self.views.cached("summaries", model.communities, ttl=60.0)
+        rows: list[CommunityRow] = self.views.cached("summaries", model.communities)
         return rows
+
+    def _community_by_id(self, model: NetworkModel) -> dict[int, CommunityRow]:
+        found: dict[int, CommunityRow] = self.views.cached(
+            "communities_by_id", lambda: {c.id: c for c in self._communities(model)}
+        )
+        return found
 
     def community_of(
         self, platform: str, account_id: str
@@ -45,7 +50,7 @@ class Insights:
         if node is None:
             return None, []
         cid = model.community(node)
-        found = next((c for c in self._communities(model) if c.id == cid), None)
+        found = self._community_by_id(model).get(cid)
         if found is None:
             return None, []
         community = {
@@ -58,13 +63,18 @@ class Insights:
 
     def network(self, principal: Principal, top: int = 30) -> dict[str, Any]:
         authorize(principal, Action.CASE_READ)
+        page: dict[str, Any] = self.views.cached(
+            f"network_page:{top}", lambda: self._network_page(top)
+        )
+        return dict(page)  # the what-if panel's answer is added to a copy
+
+    def _network_page(self, top: int) -> dict[str, Any]:
+        """The network page of the current data version (the same for every reader)."""
         model = self._network()
         if not model.n:
             return {"communities": [], "ranking": [], "total_reach": 0.0, "whatif": None}
         ranked: list[RankRow] = self.views.cached(
-            "ranking",
-            lambda: model.rank_rows(model.ranking(top, "impact"), bridges=False),
-            ttl=60.0,
+            f"ranking:{top}", lambda: model.rank_rows(model.ranking(top, "impact"), bridges=False)
         )
         return {
             "communities": [
@@ -126,14 +136,16 @@ class Insights:
             }
             for d in referrals.deadlines(principal, now, timedelta(minutes=15))
         ][:20]
-        volume = [{**r, "day": str(r["day"])} for r in self.views.index.daily(14)]
+        volume = self.views.cached(
+            "volume", lambda: [{**r, "day": str(r["day"])} for r in self.views.index.daily(14)]
+        )
         return {
             "volume": volume,
             "open_cases": sum(n for s, n in statuses.items() if s not in closed),
             "cases_by_status": statuses,
             "deadlines": deadlines,
             "outcomes": referrals.metrics(principal, now),
-            "reach": self.views.cached("reach_daily", self._reach_daily, ttl=60.0),
+            "reach": self.views.cached("reach_daily", self._reach_daily),
             "impact": self.views.cached(
                 f"impact:{principal.unit}:{principal.role}",
                 lambda: impact_summary(self.ws, principal),
@@ -298,6 +310,7 @@ class Insights:
         self, principal: Principal, *, page: int = 1, subject: str = "", action: str = ""
     ) -> dict[str, Any]:
         authorize(principal, Action.AUDIT_READ)
+        self.views.flush_reads()  # the reads audited a moment ago are shown too
         store = self.ws.audit_store()
         report = store.verify()
         events = [

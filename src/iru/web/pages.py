@@ -4,6 +4,11 @@ Reads come from :mod:`iru.web.views` and :mod:`iru.web.insights`; actions call t
 case and referral services as the command line, so permissions and audit are the same.
 htmx requests (header ``HX-Request``) get the fragment they swap; plain requests get the
 whole page, so the pages also work without JavaScript.
+
+The parts of a page that depend on the data and not on the reader (the queue's rows,
+an account's profile and posts) are rendered once per data version, parameters and
+reader's scope and kept (:attr:`iru.web.views.Views.fragments`); the page around them
+(the reader's name, the CSRF token, the decision panel) is rendered per request.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -12,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from iru.cases.access import PermissionDenied, Principal
 from iru.cases.holds import HoldError
@@ -22,7 +28,7 @@ from iru.engine.services.targets import TargetNotFound
 from iru.web.inline_csp import package_csp
 from iru.web.insights import Insights
 from iru.web.params import DatabaseId, HoldDays, PageNumber
-from iru.web.views import Views, path_segment
+from iru.web.views import ACCOUNT_MAIN, Views, path_segment
 
 DECISION_BUTTONS = ("refer", "dismiss", "monitor", "hold", "approve")
 
@@ -58,6 +64,11 @@ def pages_router(
             },
         )
 
+    def fragment(key: Any, name: str, context: dict[str, Any]) -> Markup:
+        """Template ``name`` rendered with ``context``, once per ``key`` (which must name
+        everything the rendering depends on, the reader's scope included)."""
+        return Markup(views.fragment(name, key, context))  # rendered with autoescape
+
     @router.get("/")
     def dashboard(request: Request, user: User) -> HTMLResponse:
         return render(
@@ -76,19 +87,23 @@ def pages_router(
         page: PageNumber = 1,
     ) -> HTMLResponse:
         """The queue page; its rows alone for htmx and for ``/queue/rows``."""
-        data = views.queue(
+        data, key = views.queue_view(
             user, platform=platform, language=language, sort=sort, order=dir, page=page
         )
-        rows_only = _htmx(request) or request.url.path.endswith("/rows")
-        name = "queue_rows.html" if rows_only else "queue.html"
-        return render(request, name, user, "queue", "Triage queue", **data)
+        rows_html = fragment(key, "queue_rows.html", data)
+        if _htmx(request) or request.url.path.endswith("/rows"):
+            return HTMLResponse(rows_html)
+        return render(
+            request, "queue.html", user, "queue", "Triage queue", **data, rows_html=rows_html
+        )
 
     def account_context(user: Principal, platform: str, account_id: str) -> dict[str, Any]:
-        data = views.account(user, platform, account_id)
+        data, key = views.account_view(user, platform, account_id)
         community, bridges = insights.community_of(platform, account_id)
         base = f"/accounts/{path_segment(platform)}/{path_segment(account_id)}"
         return {
             **data,
+            "main_html": fragment(key, ACCOUNT_MAIN, data),
             "community": community,
             "bridges": bridges,
             "graph_url": f"{base}/graph.json",
@@ -99,9 +114,8 @@ def pages_router(
 
     @router.get("/accounts/{platform}/{account_id:path}/graph.json")
     def graph(user: User, platform: str, account_id: str) -> Response:
-        from fastapi.responses import JSONResponse
-
-        return JSONResponse(views.graph(user, platform, account_id))
+        content = views.graph_json(user, platform, account_id)
+        return Response(content, media_type="application/json")
 
     @router.post(
         "/accounts/{platform}/{account_id:path}/decide", dependencies=[Depends(csrf_protect)]
@@ -255,6 +269,7 @@ def act(  # noqa: PLR0917 - a decision's fields
     now = datetime.now(UTC)
     if decision not in DECISION_BUTTONS:
         return None, f"unknown decision {decision!r}"
+    views.flush_reads()  # the reads that led to the decision come before it in the log
     try:
         if decision == "approve":
             if label is not None:
@@ -277,6 +292,7 @@ def act(  # noqa: PLR0917 - a decision's fields
         raise  # 403 / 404 through the app's error handlers (docs/web.md)
     except (HoldError, LookupError, ValueError) as exc:
         return None, str(exc)
+    views.changed()  # the queue leaves the account out from the next read on
     message = f"case {result.case_id}: {result.status}"
     if result.label is not None:
         message += f"; training label {result.label}"

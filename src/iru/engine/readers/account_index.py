@@ -9,6 +9,7 @@ index's column order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,17 @@ def _plain(row: Any) -> dict[str, Any]:
 class AccountIndex:
     """The workbench's read index; thread-safe (one DuckDB connection, a cursor per call)."""
 
-    def __init__(self, archive: Archive, path: Path, *, recheck_seconds: float = 10.0) -> None:
-        self.store = AccountIndexStore(archive, path, recheck_seconds=recheck_seconds)
+    def __init__(
+        self,
+        archive: Archive,
+        path: Path,
+        *,
+        recheck_seconds: float = 10.0,
+        background: bool = False,
+    ) -> None:
+        self.store = AccountIndexStore(
+            archive, path, recheck_seconds=recheck_seconds, background=background
+        )
 
     @property
     def archive(self) -> Archive:
@@ -45,6 +55,11 @@ class AccountIndex:
     def fingerprint(self) -> str:
         """The archive's generation: it changes whenever rows are added."""
         return self.store.fingerprint()
+
+    def generation(self) -> str:
+        """The archive generation the index answers for now: what read models built from
+        it are keyed on (with ``background``, it moves once a rebuild is swapped in)."""
+        return self.store.generation()
 
     def connection(self) -> IndexCursor:
         """A cursor on an index that matches the archive (rebuilt first when it does not)."""
@@ -70,6 +85,26 @@ class AccountIndex:
     def neighbours(self, platform: str, account_id: str, limit: int = 40) -> list[dict[str, Any]]:
         """The accounts it interacts with most, both ways: (other, kind, direction, n)."""
         return [_plain(n) for n in self.store.neighbours(platform, account_id, limit)]
+
+    # -- many accounts of one platform at once: the same rows, by account id -----------------
+
+    def posts_of(
+        self, platform: str, account_ids: Sequence[str], limit: int = 50
+    ) -> dict[str, list[dict[str, Any]]]:
+        found = self.store.posts_of(platform, account_ids, limit)
+        return {a: [_plain(p) for p in rows] for a, rows in found.items()}
+
+    def signals_of(
+        self, platform: str, account_ids: Sequence[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        found = self.store.signals_of(platform, account_ids)
+        return {a: [_plain(s) for s in rows] for a, rows in found.items()}
+
+    def neighbours_of(
+        self, platform: str, account_ids: Sequence[str], limit: int = 40
+    ) -> dict[str, list[dict[str, Any]]]:
+        found = self.store.neighbours_of(platform, account_ids, limit)
+        return {a: [_plain(n) for n in rows] for a, rows in found.items()}
 
     def daily(self, days: int = 14) -> list[dict[str, Any]]:
         """Posts per day, platform and language over the newest ``days`` days."""

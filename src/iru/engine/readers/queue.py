@@ -5,17 +5,22 @@ queue (:meth:`iru.engine.services.cases.CaseService.queue`, audited as ``queue.r
 they build their rows here, rounded once, and differ only in how they print them:
 :meth:`QueueRow.cli` (a position, the reasons joined) and :meth:`QueueRow.web` (the
 reasons as a list, the resurgence flag).
+
+The workbench asks for the queue with every page view, so it keeps a :class:`UnitQueue`
+per unit and data version (:func:`unit_queue`: the same accounts, in the same order, as
+the case service's queue) and answers each filter and sort from it
+(:meth:`UnitQueue.rows_for`); it audits each read itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from iru.cases.access import Principal
-from iru.cases.triage import Candidate, QueueItem
+from iru.cases.triage import Candidate, QueueItem, build_queue
 
 if TYPE_CHECKING:
     from iru.engine.services.cases import CaseService
@@ -97,4 +102,66 @@ def triage_rows(
     return queue_rows(items)
 
 
-__all__ = ["QueueRow", "queue_rows", "reference_time", "triage_rows"]
+#: The workbench's sort keys (any other sort keeps the priority order).
+SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "priority": lambda i: i["priority"],
+    "score": lambda i: i["score"],
+    "impact": lambda i: i["impact"],
+    "language": lambda i: i["language"],
+}
+
+
+@dataclass(frozen=True)
+class UnitQueue:
+    """One unit's queue at one data version: its rows in priority order."""
+
+    rows: tuple[QueueRow, ...]
+    platforms: tuple[str, ...]  # of every candidate (the filter's choices)
+    languages: tuple[str, ...]
+    reference: datetime  # the time urgency was measured from
+
+    def rows_for(
+        self, platform: str = "", language: str = "", sort: str = "priority", order: str = "desc"
+    ) -> list[dict[str, Any]]:
+        """The workbench's rows (:meth:`QueueRow.web` with their ``position`` in the
+        filtered priority order) filtered and sorted; a new list of new rows."""
+        rows = [
+            r.web()
+            for r in self.rows
+            if (not platform or r.platform == platform) and (not language or r.language == language)
+        ]
+        for n, row in enumerate(rows, start=1):
+            row["position"] = n
+        if sort in SORTS and not (sort == "priority" and order == "desc"):
+            rows.sort(key=SORTS[sort], reverse=order == "desc")
+        return rows
+
+
+def unit_queue(
+    cases: Iterable[Any], unit: str, candidates: Sequence[Candidate], reference: datetime
+) -> UnitQueue:
+    """``unit``'s queue (every case ``cases`` given, any unit's): the candidates without a
+    standing decision of the unit, in triage order, as
+    :meth:`~iru.engine.services.cases.CaseService.queue` gives them (neither authorised
+    nor audited here: the caller does both)."""
+    decided = {(c.platform, c.account_id) for c in cases if c.unit == unit and c.status != "open"}
+    items = build_queue(
+        [c for c in candidates if (c.platform, c.account_id) not in decided], reference
+    )
+    return UnitQueue(
+        rows=tuple(queue_rows(items)),
+        platforms=tuple(sorted({c.platform for c in candidates})),
+        languages=tuple(sorted({c.language for c in candidates})),
+        reference=reference,
+    )
+
+
+__all__ = [
+    "SORTS",
+    "QueueRow",
+    "UnitQueue",
+    "queue_rows",
+    "reference_time",
+    "triage_rows",
+    "unit_queue",
+]
