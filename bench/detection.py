@@ -19,6 +19,7 @@ role, resurgence-link recall, precision and time from the new account's first po
 to its link, and throughput of ingest + detect.
 
     python bench/detection.py [--seeds 1,2,3] [--transfer-seed 4] [--scale 0.05] [--days 6]
+        [--workers N]   # detect_workers: processes running the post detectors (default: cores)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from iru.config import load_settings
 from iru.detect.classifier import AccountModel
 from iru.detect.features import AccountFeaturizer
 from iru.domain.jsonsafe import dumps
+from iru.engine.pipeline.scoring import resolve_workers
 from iru.sim.config import WorldConfig
 from iru.sim.output import WorldWriter, ground_truth_csv
 from iru.sim.world import World
@@ -96,15 +98,14 @@ def run_world(
     model_from: Workspace | None = None,
     features: dict[str, Any] | None = None,
     retrain_daily: bool = True,
+    workers: int | None = None,
 ) -> tuple[dict[str, Any], Workspace]:
     world_dir = root / f"world-{seed}"
     world, labels = build_world(seed, scale, days, world_dir)
-    ws = Workspace(
-        load_settings(
-            flags={"workspace": str(root / f"ws-{seed}"), "media_dir": str(world_dir / "media")},
-            environ={},
-        )
-    )
+    flags = {"workspace": str(root / f"ws-{seed}"), "media_dir": str(world_dir / "media")}
+    if workers is not None:
+        flags["detect_workers"] = str(workers)
+    ws = Workspace(load_settings(flags=flags, environ={}))
     import_knowledge(ws, world_dir, seed, labels)
     ingest_s = detect_s = train_s = 0.0
     posts = 0
@@ -185,6 +186,9 @@ def main() -> None:
     parser.add_argument("--embeddings", action="store_true", help="add USE v3 embeddings")
     parser.add_argument("--no-chars", action="store_true", help="leave character n-grams out")
     parser.add_argument("--retrain", choices=("daily", "once"), default="daily")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="detect_workers (default: one per core)"
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="iru-bench-detect-"))
     results = []
@@ -201,11 +205,19 @@ def main() -> None:
                 root,
                 features=features,
                 retrain_daily=args.retrain == "daily",
+                workers=args.workers,
             )
             results.append(result)
             first = first or ws
         if args.transfer_seed:
-            result, _ = run_world(args.transfer_seed, args.scale, args.days, root, model_from=first)
+            result, _ = run_world(
+                args.transfer_seed,
+                args.scale,
+                args.days,
+                root,
+                model_from=first,
+                workers=args.workers,
+            )
             results.append(result)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -214,6 +226,7 @@ def main() -> None:
         "benchmark": "detection",
         "scale": args.scale,
         "days": args.days,
+        "detect_workers": resolve_workers(args.workers or 0),
         "features": features,
         "worlds": results,
     }

@@ -20,7 +20,7 @@ from iru.cli import cli
 from iru.config import load_settings
 from iru.workspace import Workspace
 
-from . import numba_warm
+from . import numba_warm, shared
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -42,6 +42,8 @@ def pytest_xdist_node_collection_finished(node: Any) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     numba_warm.stop()
+    if not hasattr(config, "workerinput"):  # xdist's controller, or the only process
+        shared.drop_templates()  # the prepared workspaces' PostgreSQL templates
 
 
 @pytest.fixture

@@ -1,27 +1,35 @@
-"""``iru detect`` end to end on a simulated world: knowledge in, signals and assessments out."""
+"""``iru detect`` end to end on a simulated world: knowledge in, signals and assessments out;
+the post detectors over a pool of processes store what one process does, and a run cut
+short then run again stores what a clean run does."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import pickle
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
+from iru.detect.hashlists import load_hash_list
+from iru.detect.known_texts import parse_known_texts
+from iru.engine.pipeline.detect import DetectEngine
 from iru.sim.config import WorldConfig
-from iru.sim.output import simulate
+from iru.storage.assessments import DetectionStore
+from iru.storage.knowledge import HashRow, KnowledgeStore, TextRow
+from iru.workspace import Workspace
 
-from .conftest import Iru
+from . import shared
+from .conftest import Iru, open_workspace
 
 WORLD = WorldConfig(seed=21, days=2, scale=0.01, releases_per_day=3)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("detect-world") / "world"
-    simulate(WORLD, out)
-    return out
+    return shared.world(tmp_path_factory, WORLD)
 
 
 def _indicator_file(world: Path, path: Path) -> Path:
@@ -101,3 +109,126 @@ def test_a_changed_file_under_an_old_version_is_refused(
     )
     result = iru("indicators", "import", str(path), ok=False)
     assert result.exit_code == 1 and "new version" in result.output
+
+
+# -- the post detectors over a process pool ------------------------------------------------------
+
+
+def _prepared(world: Path, root: Path, workers: int) -> Workspace:
+    """A workspace with the world's posts, hash list and indicators, detection not yet run."""
+    ws = open_workspace(
+        root,
+        detect_workers=str(workers),
+        media_dir=str(world / "media"),
+        compact_min_files="0",
+    )
+    report = ws.ingest_engine().run([world / "twitter", world / "telegram"])
+    assert report.tables["posts"].read
+    knowledge = KnowledgeStore(ws.database)
+    listed = load_hash_list(world / "hashes" / "known-content.csv")
+    knowledge.add_hashes(
+        [HashRow(e.hash_type, e.value, e.label, e.source, e.created_at) for e in listed.entries],
+        "test",
+    )
+    text = (world / "knowledge" / "indicators.toml").read_text(encoding="utf-8")
+    knowledge.add_indicator_set("sim", "1", "x", text.count("[[rule]]"), text)
+    texts = parse_known_texts((world / "hashes" / "known-texts.jsonl").read_bytes(), "test")
+    knowledge.add_texts([TextRow(e.text, e.label, e.source) for e in texts.entries], "test")
+    return ws
+
+
+def _outcome(ws: Workspace) -> tuple[list[tuple[object, ...]], dict[tuple[str, str], object]]:
+    """The stored signals (sorted) and assessments (without their time)."""
+    signals = sorted(
+        tuple(sorted(row.items()))
+        for path in ws.archive.files("signals")
+        for row in pq.ParquetFile(path).read().to_pylist()
+    )
+    assessed = {
+        key: {c: v for c, v in row.items() if c != "assessed_at"}
+        for key, row in DetectionStore(ws.database).by_account().items()
+    }
+    return signals, assessed
+
+
+def _engine(ws: Workspace) -> DetectEngine:
+    """The workspace's detection engine, its pool used however little there is to score."""
+    engine = ws.detect_engine()
+    engine.pool_min_work = 0
+    return engine
+
+
+def test_a_pool_of_workers_stores_what_one_process_does(world: Path, tmp_path: Path) -> None:
+    alone = _prepared(world, tmp_path / "one", workers=1)
+    pooled = _prepared(world, tmp_path / "two", workers=2)
+    try:
+        # Every built-in detector reaches the workers (one that does not pickle keeps the run
+        # in one process).
+        names = [d.name for d in pooled.detectors()]
+        assert [d.name for d in pickle.loads(pickle.dumps(pooled.detectors()))] == names
+        assert set(names) == {
+            "language",
+            "known-media",
+            "indicators",
+            "near-duplicate-text",
+            "known-urls",
+        }
+        first = _engine(alone).run()
+        second = _engine(pooled).run()
+        assert first.files == second.files > 2
+        assert (first.posts, first.media, first.signals) == (
+            second.posts,
+            second.media,
+            second.signals,
+        )
+        assert first.accounts_assessed == second.accounts_assessed > 0
+        assert _outcome(alone) == _outcome(pooled)
+    finally:
+        alone.close()
+        pooled.close()
+
+
+@pytest.mark.parametrize("where", ["between a file's signals and its mark", "before assessing"])
+def test_a_run_cut_short_then_run_again_equals_a_clean_run(
+    world: Path, tmp_path: Path, where: str
+) -> None:
+    """Killed after a file's signals are stored but before it is marked scored, or after
+    every file is scored but before the accounts are assessed, then run again: nothing is
+    stored twice, nothing is missing, every touched account is assessed."""
+    clean = _prepared(world, tmp_path / "clean", workers=2)
+    cut = _prepared(world, tmp_path / "cut", workers=2)
+    try:
+        _engine(clean).run()
+        engine = _engine(cut)
+        if where == "before assessing":
+
+            def dies(touched: set[tuple[str, str]]) -> None:
+                raise KeyboardInterrupt
+
+            engine.assessor.run = dies  # type: ignore[assignment,method-assign]
+            scored_before_the_kill = len(DetectionStore(clean.database).processed())
+        else:
+            marked = 0
+            mark = engine.store.mark_processed
+
+            def dies_on_the_third(path: str, signals: int) -> None:
+                nonlocal marked
+                marked += 1
+                if marked == 3:
+                    raise KeyboardInterrupt  # as a kill between the two writes of one file
+                mark(path, signals)
+
+            engine.store.mark_processed = dies_on_the_third  # type: ignore[method-assign]
+            scored_before_the_kill = 2
+        with pytest.raises(KeyboardInterrupt):
+            engine.run()
+        assert len(DetectionStore(cut.database).processed()) == scored_before_the_kill
+        again = _engine(cut).run()
+        assert (
+            again.files == len(DetectionStore(clean.database).processed()) - scored_before_the_kill
+        )
+        assert again.accounts_assessed > 0
+        assert _outcome(clean) == _outcome(cut)
+    finally:
+        clean.close()
+        cut.close()

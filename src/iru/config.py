@@ -104,7 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ingest_chunk_mb",
         32,
-        "Megabytes of input each bulk step parses at once (Arrow + DuckDB).",
+        "Megabytes of input each bulk step parses at once (Arrow, on two worker processes); "
+        "peak memory follows it, not the input's size.",
         _positive_int,
     ),
     Setting(
@@ -119,6 +120,13 @@ SETTINGS: tuple[Setting, ...] = (
         16,
         "After each detection run, compact the partitions holding at least this many small "
         "part files (0 turns automatic compaction off; `iru archive compact` still works).",
+        _non_negative_int,
+    ),
+    Setting(
+        "detect_workers",
+        0,
+        "Processes that run the post detectors over new archive part files, one file each "
+        "at a time (0 means one per CPU core; 1 runs them in the detecting process).",
         _non_negative_int,
     ),
     Setting(

@@ -219,6 +219,7 @@ class Workspace:
         """The detection engine, with the newest trained model when there is one."""
         from iru.engine.pipeline.assess import AccountAssessor
         from iru.engine.pipeline.detect import DetectEngine
+        from iru.engine.pipeline.scoring import resolve_workers
         from iru.storage.assessments import DetectionStore
         from iru.storage.models import current_labels
 
@@ -241,6 +242,7 @@ class Workspace:
             assessor=assessor,
             media_dir=self.media_dir,
             compactor=self.compactor(min_files=auto) if auto > 0 else None,
+            workers=resolve_workers(self.settings["detect_workers"]),
         )
 
     def compactor(self, *, min_files: int = 2) -> ArchiveCompactor:

@@ -41,6 +41,18 @@ class AccountSignal:
     explanation: str
 
 
+@dataclass(frozen=True, slots=True)
+class LanguageTally:
+    """An account's language signals of one label, counted and their confidences summed
+    (what assessment needs of them, read in one row instead of one per post)."""
+
+    platform: str
+    account_id: str
+    label: str
+    signals: int
+    confidence: float
+
+
 @dataclass(slots=True)
 class Assessment:
     """The current view of one account."""
@@ -59,16 +71,25 @@ def assess_accounts(
     threshold: float = DEFAULT_THRESHOLD,
     weights: Mapping[str, float] = DETECTOR_WEIGHTS,
     top_reasons: int = 3,
+    languages: Iterable[LanguageTally] = (),
 ) -> list[Assessment]:
-    """Assessments of every account that has signals, ordered by (platform, account)."""
+    """Assessments of every account that has signals, ordered by (platform, account).
+
+    The language signals may come as ``signals`` or, tallied, as ``languages`` (not both)."""
     strongest: dict[tuple[str, str], dict[tuple[str, str], tuple[float, str]]] = {}
     counts: dict[tuple[str, str], int] = {}
-    languages: dict[tuple[str, str], dict[str, float]] = {}
+    spoken_by: dict[tuple[str, str], dict[str, float]] = {}
+    for tally in languages:
+        key = (tally.platform, tally.account_id)
+        counts[key] = counts.get(key, 0) + tally.signals
+        if tally.label != "und":
+            spoken = spoken_by.setdefault(key, {})
+            spoken[tally.label] = spoken.get(tally.label, 0.0) + tally.confidence
     for s in signals:
         key = (s.platform, s.account_id)
         counts[key] = counts.get(key, 0) + 1
         if s.detector == "language" and s.label != "und":
-            spoken = languages.setdefault(key, {})
+            spoken = spoken_by.setdefault(key, {})
             spoken[s.label] = spoken.get(s.label, 0.0) + s.score
         weight = weights.get(s.detector, 0.5)
         if weight <= 0:
@@ -76,13 +97,14 @@ def assess_accounts(
         evidence = strongest.setdefault(key, {})
         value = min(1.0, max(0.0, s.score)) * weight
         best = evidence.get((s.detector, s.label))
-        if best is None or value > best[0]:
+        # Ties go to the first explanation in text order: the signals come in no fixed order.
+        if best is None or (value, best[1]) > (best[0], s.explanation):
             evidence[(s.detector, s.label)] = (value, s.explanation)
     results = []
     for key in sorted(counts):
         evidence = strongest.get(key, {})
         miss = 1.0
-        for value, _ in evidence.values():
+        for _, (value, _) in sorted(evidence.items()):  # a fixed order: the same float
             miss *= 1.0 - value
         score = round(1.0 - miss, 6)
         ranked = sorted(evidence.values(), key=lambda v: (-v[0], v[1]))
@@ -94,7 +116,7 @@ def assess_accounts(
                 label="supporter" if score >= threshold else "not_supporter",
                 reasons=[text for _, text in ranked[:top_reasons]],
                 signals=counts[key],
-                language=main_language(languages.get(key, {})),
+                language=main_language(spoken_by.get(key, {})),
             )
         )
     return results

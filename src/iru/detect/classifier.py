@@ -169,6 +169,15 @@ class AccountModel:
             return np.zeros(0)
         return np.asarray(self.local_.predict_proba(self.featurizer.transform(docs))[:, 1])
 
+    def local_scores_and_words(
+        self, docs: Sequence[AccountDocument], top: int = 3
+    ) -> tuple[np.ndarray, list[tuple[list[str], list[str]]]]:
+        """:meth:`local_scores` and :meth:`words` of ``docs`` from one featurisation."""
+        if not docs:
+            return np.zeros(0), []
+        x, words = self.featurizer.transform_with_words(docs)
+        return np.asarray(self.local_.predict_proba(x)[:, 1]), self._words(words, top)
+
     def propagate(self, graph: InteractionGraph, local: np.ndarray, seeds: np.ndarray) -> Scores:
         """Iterative classification: ``seeds`` holds 1/0 for labelled accounts, NaN elsewhere."""
         p = local.copy()
@@ -187,7 +196,11 @@ class AccountModel:
         """Per document, the words pushing most towards supporter, and most against."""
         if not docs:
             return []
-        matrix = sp.csr_matrix(self.featurizer.words_.transform([d.own_text() for d in docs]))
+        return self._words(self.featurizer.words_.transform([d.own_text() for d in docs]), top)
+
+    def _words(self, block: Any, top: int) -> list[tuple[list[str], list[str]]]:
+        """Per row of the word block, the words pushing most towards supporter, and against."""
+        matrix = sp.csr_matrix(block)
         coef = self.local_.coef_[0][self.featurizer.word_slice()]
         # Only words the model weighs strongly are named: filler that merely co-occurs is not.
         strong_up = STRONG_WORD * max(float(coef.max(initial=0.0)), 1e-9)

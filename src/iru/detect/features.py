@@ -9,7 +9,8 @@ documents into one sparse matrix:
 * word and hashtag TF-IDF of the own texts (a vocabulary learned from the workspace,
   so the words behind a score can be named to the analyst);
 * character n-grams (hashed) of the own texts, for spelling variants and scripts
-  without spaces;
+  without spaces (scikit-learn's ``char_wb`` hashing, computed for a whole batch of
+  documents at once by :mod:`iru.detect.ngrams`);
 * hashed words of the passed-on texts, in their own block: spreading a text is not
   writing it;
 * per-detector signal counts and strengths, and the posting behaviour, scaled;
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from iru.detect.ngrams import CharNgramHasher
 
 if TYPE_CHECKING:  # scikit-learn and SciPy load when features are computed, not on import
     import scipy.sparse as sp
@@ -149,17 +152,10 @@ class AccountFeaturizer:
     def vocabulary(self) -> np.ndarray:
         return np.asarray(self.words_.get_feature_names_out())
 
-    def _chars(self) -> HashingVectorizer:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        return HashingVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 4),
-            n_features=self.char_features,
-            alternate_sign=False,
-            norm="l2",
-            dtype=np.float32,
-        )
+    def _chars(self) -> CharNgramHasher:
+        """scikit-learn's ``HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4),
+        alternate_sign=False, norm="l2", dtype=float32)``, entry for entry, in numpy."""
+        return CharNgramHasher(self.char_features, ngram_range=(3, 4))
 
     def _passed(self) -> HashingVectorizer:
         from sklearn.feature_extraction.text import HashingVectorizer
@@ -196,12 +192,18 @@ class AccountFeaturizer:
         return np.asarray(pairs.reshape(len(docs), -1) * self.embedding_weight / math.sqrt(2))
 
     def transform(self, docs: Sequence[AccountDocument]) -> sp.csr_matrix:
+        return self.transform_with_words(docs)[0]
+
+    def transform_with_words(self, docs: Sequence[AccountDocument]) -> tuple[sp.csr_matrix, Any]:
+        """The matrix, and its word block as the word vectorizer gave it (for explanations:
+        one pass over the texts serves the score and the words behind it)."""
         import scipy.sparse as sp
 
         if not hasattr(self, "words_"):
             raise RuntimeError("AccountFeaturizer is not fitted; call fit first")
         own = [d.own_text() for d in docs]
-        blocks: list[Any] = [self.words_.transform(own)]
+        words = self.words_.transform(own)
+        blocks: list[Any] = [words]
         if self.char_features:
             blocks.append(self._chars().transform([t[:CHAR_TEXT_LIMIT] for t in own]) * 0.5)
         blocks += [
@@ -210,7 +212,7 @@ class AccountFeaturizer:
         ]
         if self.embeddings:
             blocks.append(sp.csr_matrix(self._embeddings(docs)))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return sp.hstack(blocks, format="csr", dtype=np.float32), words
 
     def word_slice(self) -> slice:
         """Where the named word columns sit in the matrix (for explanations)."""

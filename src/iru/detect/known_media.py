@@ -71,9 +71,23 @@ class _BinaryIndex:
         import faiss  # faiss, pdqhash and imagehash load when used, not on import
 
         self.bits = bits
+        self.packed = _pack(hashes, bits) if hashes else np.zeros((0, bits // 8), dtype=np.uint8)
         self.index = faiss.IndexBinaryFlat(bits)
-        if hashes:
-            self.index.add(_pack(hashes, bits))
+        if len(self.packed):
+            self.index.add(self.packed)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The hashes, not the faiss index (which does not pickle): for detection workers."""
+        return {"bits": self.bits, "packed": self.packed}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        import faiss
+
+        self.bits = int(state["bits"])  # type: ignore[call-overload]
+        self.packed = np.asarray(state["packed"], dtype=np.uint8)
+        self.index = faiss.IndexBinaryFlat(self.bits)
+        if len(self.packed):
+            self.index.add(self.packed)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

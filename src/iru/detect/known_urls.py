@@ -17,6 +17,7 @@ import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
@@ -45,6 +46,12 @@ def normalise_host(host: str) -> str:
     with contextlib.suppress(UnicodeError):
         host = host.encode("idna").decode("ascii")
     return host.removeprefix("www.")
+
+
+@lru_cache(maxsize=1 << 16)
+def _host(url: str) -> str:
+    """:func:`host_of`, remembered: the same links recur across posts."""
+    return host_of(url)
 
 
 def host_of(url: str) -> str:
@@ -131,10 +138,20 @@ class KnownUrlDetector:
                 return candidate
         return None
 
-    def _hits(self, post: Post) -> dict[str, _Hit]:
+    def _hits(
+        self, post: Post, texts: dict[str, list[tuple[str, str]]] | None = None
+    ) -> dict[str, _Hit]:
+        """The listed domains a post links to; ``texts`` caches the links of texts already
+        read (a repost's text is the original's)."""
         hits: dict[str, _Hit] = {}
-        found = [(u, host_of(u), "post urls") for u in post.urls]
-        found += [(u, h, "post text") for u, h in links_in_text(post.text)] if post.text else []
+        found = [(u, _host(u), "post urls") for u in post.urls]
+        if post.text:
+            links = texts.get(post.text) if texts is not None else None
+            if links is None:
+                links = list(links_in_text(post.text))
+                if texts is not None:
+                    texts[post.text] = links
+            found += [(u, h, "post text") for u, h in links]
         seen: set[str] = set()
         for url, host, where in found:
             if url in seen:  # an entity URL that also stands in the text counts once
@@ -156,8 +173,9 @@ class KnownUrlDetector:
         if not self.domains_:
             return []
         signals = []
+        texts: dict[str, list[tuple[str, str]]] = {}
         for post in batch.posts:
-            hits = self._hits(post)
+            hits = self._hits(post, texts)
             for domain in sorted(hits):
                 hit = hits[domain]
                 label = self.domains_[domain]

@@ -4,24 +4,28 @@ Texts are normalised (Unicode NFKC, case folded, diacritics and Arabic harakat a
 tatweel dropped, Arabic and Persian letter variants folded, URLs and @mentions
 removed, punctuation and symbols turned into spaces, whitespace collapsed) and cut
 into overlapping character shingles, which work the same for Latin, Arabic and
-Cyrillic script and need no word segmentation. A MinHash of each known text goes
-into a MinHash LSH index (datasketch); a post's MinHash is looked up there, and
-every candidate's Jaccard similarity is estimated from the two MinHashes. The best
-candidate at or above ``threshold`` gives the post's signal.
+Cyrillic script and need no word segmentation. Each text's MinHash (datasketch's
+``affine32`` scheme over the shingles' CRC-32) is computed for a whole batch at once in
+numpy (:mod:`iru.detect.minhash`, bit for bit what datasketch computes text by text);
+the known texts' MinHashes are cut into LSH bands (datasketch ``MinHashLSH``'s banding),
+a post's candidates are the known texts sharing a band with it, and every candidate's
+Jaccard similarity is estimated from the two MinHashes. The best candidate at or above
+``threshold`` gives the post's signal.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Final, Self
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from iru.detect.base import Batch, Signal, check_fitted
+from iru.detect.minhash import BandIndex, minhash_matrix
 
 if TYPE_CHECKING:
     from iru.detect.knowledge import DetectorExample, Knowledge
@@ -29,8 +33,8 @@ if TYPE_CHECKING:
 MINHASH_SEED: Final = 1
 """Seed of every MinHash here: known texts and posts must share their permutations."""
 
-# Shingles hash with CRC-32, which datasketch's affine32 scheme runs through the murmur3
-# finaliser before permuting: a C call per shingle instead of a SHA-1 in Python.
+# Shingles hash with CRC-32 (of their UTF-8 bytes), which datasketch's affine32 scheme runs
+# through the murmur3 finaliser before permuting (computed in numpy, see iru.detect.minhash).
 _SCHEME: Final = "affine32"
 
 # LSH bands are tuned to favour recall: a candidate is verified by its estimated Jaccard anyway.
@@ -85,8 +89,11 @@ def shingles(text: str, size: int) -> set[str]:
 class _Known:
     label: str
     text: str
-    minhash: MinHash
     shingle_count: int
+
+
+# Texts whose MinHashes are computed together (bounds the matrices of one call).
+_TEXTS_PER_CALL: Final = 4_096
 
 
 class NearDuplicateTextDetector:
@@ -131,61 +138,73 @@ class NearDuplicateTextDetector:
             raise ValueError(f"num_perm must be at least 2, not {self.num_perm}")
         if self.shingle < 1:
             raise ValueError(f"shingle must be at least 1, not {self.shingle}")
+        pairs = list(self.known_texts or ())
         known: list[_Known] = []
-        template = MinHash(num_perm=self.num_perm, seed=MINHASH_SEED, scheme=_SCHEME)
-        self.permutations_ = template.permutations
-        lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, weights=_LSH_WEIGHTS)
-        for n, (label, text) in enumerate(self.known_texts or ()):
+        normalised: list[str] = []
+        for n, (label, text) in enumerate(pairs):
             if not label or not label.strip():
                 raise ValueError(f"known text {n} has an empty label")
-            grams = shingles(normalise_text(text), self.shingle)
+            normalised.append(normalise_text(text))
+            grams = shingles(normalised[-1], self.shingle)
             if not grams:
                 raise ValueError(f"known text {n} ({label}) is empty once normalised")
-            minhash = self._minhash(grams)
-            lsh.insert(n, minhash)
-            known.append(_Known(label, text, minhash, len(grams)))
+            known.append(_Known(label, text, len(grams)))
+        self.permutations_ = MinHash(
+            num_perm=self.num_perm, seed=MINHASH_SEED, scheme=_SCHEME
+        ).permutations
+        # datasketch's banding for this threshold, size and weights; its index is not needed.
+        bands = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, weights=_LSH_WEIGHTS)
+        self.index_ = BandIndex(self._minhashes(normalised), bands.hashranges)
         self.known_ = tuple(known)
-        self.lsh_ = lsh
         return self
 
-    def _minhash(self, grams: set[str]) -> MinHash:
-        minhash = MinHash(
-            num_perm=self.num_perm,
-            seed=MINHASH_SEED,
-            hashfunc=zlib.crc32,
-            permutations=self.permutations_,
-            scheme=_SCHEME,
-        )
-        minhash.update_batch([g.encode("utf-8") for g in grams])
-        return minhash
+    def _minhashes(self, normalised: Sequence[str]) -> np.ndarray:
+        return minhash_matrix(normalised, self.shingle, self.permutations_)
+
+    def best_matches(self, texts: Sequence[str]) -> list[tuple[int, float, int] | None]:
+        """Per text, (known text index, estimated Jaccard, LSH candidates) of its best match
+        (the first known text of the highest Jaccard at or above the threshold), or None."""
+        check_fitted(self, "known_")
+        found: list[tuple[int, float, int] | None] = [None] * len(texts)
+        if not self.known_:
+            return found
+        for start in range(0, len(texts), _TEXTS_PER_CALL):
+            part = [normalise_text(t) for t in texts[start : start + _TEXTS_PER_CALL]]
+            values = self._minhashes(part)
+            query, known = self.index_.pairs(values)
+            if not len(query):
+                continue
+            same = np.count_nonzero(values[query] == self.index_.values[known], axis=1)
+            jaccard = same.astype(np.float64) / np.float64(self.num_perm)
+            candidates = np.bincount(query, minlength=len(part))
+            # Per text: the highest Jaccard, the lowest known index among equals (pairs are
+            # sorted by text, then known index, so the first of a text's maxima wins).
+            keep = np.nonzero(jaccard >= self.threshold)[0]
+            order = keep[np.lexsort((known[keep], -jaccard[keep], query[keep]))]
+            firsts = (
+                order[np.r_[True, query[order][1:] != query[order][:-1]]] if len(order) else order
+            )
+            for i in firsts:
+                row = int(query[i])
+                found[start + row] = (int(known[i]), float(jaccard[i]), int(candidates[row]))
+        return found
 
     def best_match(self, text: str) -> tuple[int, float, int] | None:
         """(known text index, estimated Jaccard, LSH candidates) of the best match, or None."""
-        check_fitted(self, "known_")
-        grams = shingles(normalise_text(text), self.shingle)
-        if not grams or not self.known_:
-            return None
-        minhash = self._minhash(grams)
-        candidates: list[int] = sorted(self.lsh_.query(minhash))
-        best: tuple[int, float, int] | None = None
-        for index in candidates:
-            jaccard = float(minhash.jaccard(self.known_[index].minhash))
-            if jaccard >= self.threshold and (best is None or jaccard > best[1]):
-                best = (index, jaccard, len(candidates))
-        return best
+        return self.best_matches([text])[0]
 
     def score(self, batch: Batch) -> list[Signal]:
         """One signal per post that nearly copies a known text, in batch order."""
         check_fitted(self, "known_")
         if not self.known_:
             return []
-        seen: dict[str, tuple[int, float, int] | None] = {}  # copies within a batch hash once
+        # Copies within a batch hash once; the distinct texts go through numpy together.
+        distinct = list(dict.fromkeys(p.text for p in batch.posts if p.text))
+        seen = dict(zip(distinct, self.best_matches(distinct), strict=True))
         signals = []
         for post in batch.posts:
             if not post.text:
                 continue
-            if post.text not in seen:
-                seen[post.text] = self.best_match(post.text)
             match = seen[post.text]
             if match is None:
                 continue

@@ -5,20 +5,26 @@ into the detection core's inputs (account documents, the interaction graph): eac
 account's post counts and newest own and passed-on texts, per-detector signal counts,
 stored signals, activity spans, windowed interaction counts and mentions. The SQL and
 the DuckDB queries over the archive's views are here and nowhere else.
+
+Inside :meth:`AssessmentInputStore.session` every archive read of one assessment run
+shares one DuckDB connection (the archive's views are built once, each query runs on
+a cursor of its own, so a streamed read and another query do not disturb each other).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import duckdb
 import pyarrow as pa
 from sqlalchemy import select, tuple_
 
-from iru.detect.assess import AccountSignal
-from iru.storage.archive import Archive
+from iru.detect.assess import AccountSignal, LanguageTally
+from iru.storage.archive import TABLES, Archive
 from iru.storage.database import Database
 from iru.storage.schema import accounts
 
@@ -35,6 +41,7 @@ __all__ = [
 
 TEXTS_PER_ACCOUNT = 40
 _IN_CHUNK = 400  # accounts per IN (...) list
+_SCAN_PROFILES = 2_000  # from this many accounts on, profiles are read in one pass
 
 _POSTS_SQL = f"""
 WITH p AS (
@@ -91,6 +98,13 @@ FROM owned GROUP BY ALL
 _SIGNAL_ROWS_SQL = (
     "SELECT s.platform, s.account_id, s.detector, s.label, s.score, s.explanation "
     "FROM signals s JOIN wanted w USING (platform, account_id)"
+)
+# The same, language signals tallied per (account, label): one row instead of one per post.
+_EVIDENCE_ROWS_SQL = _SIGNAL_ROWS_SQL + " WHERE s.detector <> 'language'"
+_LANGUAGE_TALLY_SQL = (
+    "SELECT s.platform, s.account_id, s.label, count(*), sum(s.score) "
+    "FROM signals s JOIN wanted w USING (platform, account_id) "
+    "WHERE s.detector = 'language' GROUP BY ALL"
 )
 _AUTHORS_SQL = "SELECT DISTINCT platform, account_id FROM posts"
 _ACTIVITY_SQL = (
@@ -192,6 +206,39 @@ class AssessmentInputStore:
     def __init__(self, database: Database, archive: Archive) -> None:
         self.database = database
         self.archive = archive
+        self._shared: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Share one archive connection between the reads made until the block ends
+        (nested sessions use the outer one)."""
+        if self._shared is not None:
+            yield
+            return
+        if not all(self.archive.has_rows(table) for table in TABLES):
+            # An empty table's view reads an Arrow table registered on its own connection,
+            # which a cursor does not see: a young archive keeps a connection per read.
+            yield
+            return
+        with self.archive.query() as db:
+            self._shared = db
+            try:
+                yield
+            finally:
+                self._shared = None
+
+    @contextmanager
+    def _archive(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the archive's views: a cursor of the session's, or a new one."""
+        if self._shared is None:
+            with self.archive.query() as db:
+                yield db
+            return
+        cursor = self._shared.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
     def profile_keys(self) -> set[tuple[str, str]]:
         """Every account with a stored profile."""
@@ -203,7 +250,10 @@ class AssessmentInputStore:
 
     def author_keys(self) -> set[tuple[str, str]]:
         """Every account with a post in the archive."""
-        return archive_authors(self.archive)
+        if self._shared is None:
+            return archive_authors(self.archive)
+        with self._archive() as db:
+            return {(str(p), str(a)) for p, a in db.execute(_AUTHORS_SQL).fetchall()}
 
     def profiles(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredProfile]:
         """Stored profiles of ``keys`` (those iru has one for)."""
@@ -219,6 +269,12 @@ class AssessmentInputStore:
         )
         ordered = sorted(set(keys))
         with self.database.engine.connect() as conn:
+            if len(ordered) >= _SCAN_PROFILES:  # one pass beats many IN lists
+                wanted = set(ordered)
+                for row in conn.execute(select(*columns)):
+                    if (key := (str(row.platform), str(row.account_id))) in wanted:
+                        found[key] = StoredProfile(*row)
+                return found
             for start in range(0, len(ordered), _IN_CHUNK):
                 part = ordered[start : start + _IN_CHUNK]
                 query = select(*columns).where(
@@ -233,7 +289,7 @@ class AssessmentInputStore:
         (media signals count for the post that carries the media; language is left out)."""
         if not keys or not self.archive.has_rows("signals"):
             return []
-        with self.archive.query() as db:
+        with self._archive() as db:
             db.register("wanted", _keys_table(keys))
             return [
                 SignalCount(str(p), str(a), str(d), bool(passed), int(n), float(best))
@@ -248,7 +304,7 @@ class AssessmentInputStore:
         iterator is exhausted or closed)."""
         if not keys or not self.archive.has_rows("posts"):
             return
-        with self.archive.query() as db:
+        with self._archive() as db:
             db.register("wanted", _keys_table(keys))
             cursor = db.execute(_POSTS_SQL)
             while rows := cursor.fetchmany(batch):
@@ -269,16 +325,32 @@ class AssessmentInputStore:
         """The stored signals of ``keys``, reduced to what assessment needs."""
         if not keys or not self.archive.has_rows("signals"):
             return []
-        with self.archive.query() as db:
+        with self._archive() as db:
             db.register("wanted", _keys_table(keys))
             rows = db.execute(_SIGNAL_ROWS_SQL).fetchall()
         return [AccountSignal(*row) for row in rows]
+
+    def signal_summary(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[AccountSignal], list[LanguageTally]]:
+        """The stored signals of ``keys`` but the language ones, and those tallied per label
+        (what :func:`iru.detect.assess.assess_accounts` needs, in far fewer rows)."""
+        if not keys or not self.archive.has_rows("signals"):
+            return [], []
+        with self._archive() as db:
+            db.register("wanted", _keys_table(keys))
+            rows = db.execute(_EVIDENCE_ROWS_SQL).fetchall()
+            tallies = db.execute(_LANGUAGE_TALLY_SQL).fetchall()
+        return [AccountSignal(*row) for row in rows], [
+            LanguageTally(str(p), str(a), str(label), int(n), float(total))
+            for p, a, label, n, total in tallies
+        ]
 
     def activity(self) -> dict[tuple[str, str], tuple[datetime, datetime]]:
         """(first, last) post time of every author in the archive."""
         if not self.archive.has_rows("posts"):
             return {}
-        with self.archive.query() as db:
+        with self._archive() as db:
             rows = db.execute(_ACTIVITY_SQL).fetchall()
         return {(p, a): (first, last) for p, a, first, last in rows}
 
@@ -287,7 +359,7 @@ class AssessmentInputStore:
         in the ``days`` before the newest interaction."""
         if not self.archive.has_rows("interactions"):
             return []
-        with self.archive.query() as db:
+        with self._archive() as db:
             newest = db.execute(_NEWEST_INTERACTION_SQL).fetchone()
             since = newest[0] - timedelta(days=days) if newest and newest[0] else None
             rows = db.execute(_INTERACTIONS_SQL, [since]).fetchall()
@@ -297,5 +369,5 @@ class AssessmentInputStore:
         """(platform, author, mentioned handle or id, post_id, time) of posts since ``since``."""
         if not self.archive.has_rows("posts"):
             return []
-        with self.archive.query() as db:
+        with self._archive() as db:
             return [MentionRow(*row) for row in db.execute(_MENTIONS_SQL, [since]).fetchall()]

@@ -1,10 +1,12 @@
-"""The detection ledger (which archive files are scored) and the stored account assessments."""
+"""The detection ledger (which archive files are scored), the stored account assessments, and
+the journal of accounts whose new signals are stored but not yet assessed."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -155,3 +157,41 @@ class DetectionStore:
                 (r.platform, r.account_id): dict(r._mapping)
                 for r in conn.execute(select(assessments))
             }
+
+
+class PendingAccounts:
+    """Accounts whose new signals are stored but whose assessment has not finished.
+
+    A detection run adds a file's accounts here before it marks the file scored and
+    clears the journal once its assessment is stored, so a run killed in between (the
+    file no longer pending) still has those accounts assessed by the next run. One JSON
+    line per file; a line cut short by a kill belongs to a file not yet marked scored
+    (scored again next time), so it is skipped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def add(self, keys: Iterable[tuple[str, str]]) -> None:
+        rows = sorted(set(keys))
+        if not rows:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as journal:
+            journal.write(json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+    def keys(self) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return found
+        for line in lines:
+            try:
+                rows = json.loads(line)
+            except ValueError:
+                continue  # cut short by a kill
+            found.update((str(p), str(a)) for p, a in rows)
+        return found
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)

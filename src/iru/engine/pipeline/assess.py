@@ -7,21 +7,26 @@ when the model version changes), evidence is propagated over the interaction gra
 of the window, analysts' labels are applied as fixed seeds, and new accounts linked
 to suspended supporters inherit their predecessor's assessment. Only accounts whose
 view changed are written back.
+
+What that costs per account is kept small: a run's reads share one archive
+connection; a recomputed account's document is read and featurised once, giving its
+score and the words behind it together; only an account the network moved without
+new posts has its document read for its words; the rules read each account's
+language signals as one tally per language, not one row per post; and an avatar
+file is hashed once per process.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from iru.detect.assess import AccountSignal, Assessment, assess_accounts
+from iru.detect.assess import Assessment, assess_accounts
 from iru.detect.classifier import AccountModel
-from iru.detect.features import AccountDocument
 from iru.detect.propagation import (
     RELATION_WORDS,
     InteractionGraph,
@@ -30,12 +35,14 @@ from iru.detect.propagation import (
 )
 from iru.detect.resurgence import Mention, Profile, ResurgenceLink, ResurgenceLinker, avatar_hashes
 from iru.domain import utc
-from iru.engine.readers.accounts import AccountReader
+from iru.engine.readers.accounts import CHUNK, AccountReader
 from iru.engine.readers.media import local_file
 from iru.storage.assessments import DetectionStore
 
 LINK_WINDOW_DAYS = 30.0
 _CHANGED = 1e-3
+_AVATARS: dict[tuple[str, int, int], tuple[str | None, str | None]] = {}
+_AVATARS_KEPT = 200_000  # (path, mtime, size) -> (PDQ, pHash) hashes remembered
 
 
 @dataclass(slots=True)
@@ -79,16 +86,25 @@ class AccountAssessor:
 
     # -- the run --------------------------------------------------------------------------------
 
-    def run(self, touched: set[tuple[str, str]], signals: Sequence[AccountSignal]) -> AssessReport:
+    def run(self, touched: set[tuple[str, str]]) -> AssessReport:
+        """Assess again the ``touched`` accounts (those with new signals), and with a model
+        every account whose view the network or a new model changes; store what changed."""
         report = AssessReport()
-        if self.model is None:
-            self._rules_only(touched, signals, report)
-            return report
+        with self.reader.session():
+            if self.model is None:
+                self._rules_only(touched, report)
+            else:
+                self._with_model(self.model, touched, report)
+        return report
+
+    def _with_model(
+        self, model: AccountModel, touched: set[tuple[str, str]], report: AssessReport
+    ) -> None:
         keys = self.reader.keys()
         index = {key: i for i, key in enumerate(keys)}
         graph = self.reader.graph(keys)
         stored = self.store.by_account()
-        version = self.model.version
+        version = model.version
         recompute = [
             k
             for k in keys
@@ -100,15 +116,19 @@ class AccountAssessor:
         local = np.array(
             [float(stored[k]["local_score"] or 0.0) if k in stored else 0.0 for k in keys]
         )
+        # One featurisation gives a recomputed account's score and the words behind it.
+        said: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         for docs in self.reader.documents(recompute):
-            for doc, p in zip(docs, self.model.local_scores(docs), strict=True):
+            scores, words = model.local_scores_and_words(docs)
+            for doc, p, w in zip(docs, scores, words, strict=True):
                 local[index[doc.key]] = p
+                said[doc.key] = w
         report.recomputed = len(recompute)
         seeds = np.full(len(keys), np.nan)
         for key, label in self.labels.items():
             if key in index:
                 seeds[index[key]] = 1.0 if label == "supporter" else 0.0
-        final = self.model.propagate(graph, local, seeds).final
+        final = model.propagate(graph, local, seeds).final
         final = np.where(np.isnan(seeds), final, seeds)
         links = self._link(keys, graph, final)
         for link in links:
@@ -129,32 +149,37 @@ class AccountAssessor:
                 or (before["label"] == "supporter") != (p >= self.threshold)
             ):
                 changed.add(k)
+        # Accounts the network moved without new posts: their words, from their documents.
+        for docs in self.reader.documents(sorted(changed - said.keys())):
+            said.update(zip([d.key for d in docs], model.words(docs), strict=True))
         link_of = {(lk.platform, lk.account_id): lk for lk in links}
         contacts = supporter_contacts(graph, final >= 0.5)
         results: list[Assessment] = []
-        for docs in self.reader.documents(sorted(changed)):
+        ordered = sorted(changed)
+        for start in range(0, len(ordered), CHUNK):
+            part = ordered[start : start + CHUNK]
+            evidence, languages = self.reader.signal_summary(part)
             rules = {
                 (a.platform, a.account_id): a
-                for a in assess_accounts(
-                    self.reader.signal_rows([d.key for d in docs]), self.threshold
-                )
+                for a in assess_accounts(evidence, self.threshold, languages=languages)
             }
-            for doc, (towards, against) in zip(docs, self._words(docs), strict=True):
-                i = index[doc.key]
+            for key in part:
+                i = index[key]
+                rule = rules.get(key)
+                towards, against = said[key]
                 reasons = self._reasons(
-                    doc.key,
+                    key,
                     float(final[i]),
                     contacts_of(contacts, i),
-                    rules.get(doc.key),
-                    link_of.get(doc.key),
+                    rule,
+                    link_of.get(key),
                     towards,
                     against,
                 )
-                rule = rules.get(doc.key)
                 results.append(
                     Assessment(
-                        platform=doc.platform,
-                        account_id=doc.account_id,
+                        platform=key[0],
+                        account_id=key[1],
                         score=round(float(final[i]), 6),
                         label="supporter" if final[i] >= self.threshold else "not_supporter",
                         reasons=reasons,
@@ -170,11 +195,6 @@ class AccountAssessor:
         self.store.save_links(links)
         report.accounts = len(keys)
         report.supporters = int(np.sum(final >= self.threshold))
-        return report
-
-    def _words(self, docs: list[AccountDocument]) -> list[tuple[list[str], list[str]]]:
-        assert self.model is not None
-        return self.model.words(docs)
 
     def _reasons(  # noqa: PLR0917 - one account's facts, in the order they are read
         self,
@@ -203,10 +223,9 @@ class AccountAssessor:
 
     # -- without a model --------------------------------------------------------------------------
 
-    def _rules_only(
-        self, touched: set[tuple[str, str]], signals: Sequence[AccountSignal], report: AssessReport
-    ) -> None:
-        results = assess_accounts(signals, self.threshold)
+    def _rules_only(self, touched: set[tuple[str, str]], report: AssessReport) -> None:
+        evidence, languages = self.reader.signal_summary(sorted(touched))
+        results = assess_accounts(evidence, self.threshold, languages=languages)
         for a in results:
             label = self.labels.get((a.platform, a.account_id))
             if label is not None:
@@ -255,7 +274,20 @@ class AccountAssessor:
 
     def _avatar(self, url: str | None) -> tuple[str | None, str | None]:
         found = local_file(self.media_dir, url)
-        return avatar_hashes(found.read_bytes()) if found is not None else (None, None)
+        if found is None:
+            return None, None
+        try:
+            stat = found.stat()
+        except OSError:
+            return None, None
+        # The same avatar file hashes once per process (each detection run links again).
+        key = (str(found), stat.st_mtime_ns, stat.st_size)
+        hashes = _AVATARS.get(key)
+        if hashes is None:
+            if len(_AVATARS) >= _AVATARS_KEPT:
+                _AVATARS.clear()
+            hashes = _AVATARS[key] = avatar_hashes(found.read_bytes())
+        return hashes
 
     def _link(
         self, keys: list[tuple[str, str]], graph: InteractionGraph, final: np.ndarray

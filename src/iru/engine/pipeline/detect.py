@@ -3,30 +3,30 @@
 Incremental by file: every archive part file of posts and media is scored once
 (the ``detect_files`` ledger), its signals are stored in the archive's ``signals``
 table (keyed, so a run killed half-way and run again stores nothing twice), and
-only the accounts those signals touch are assessed again. Memory stays bounded by
-one part file at a time.
+only the accounts those signals touch are assessed again. They are noted in a journal
+(:class:`iru.storage.assessments.PendingAccounts`) before their file is marked scored,
+so accounts a killed run stored signals for are assessed by the next run. The files
+are scored by ``workers`` processes (:mod:`iru.engine.pipeline.scoring`), a few files
+ahead of the one being stored; this process stores each file's signals and marks it
+scored, file after file in the archive's order, so memory stays bounded by a few part
+files.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from iru.detect.base import Batch, Detector, Signal
-from iru.domain import Media, MediaKind, Post
-from iru.domain.columns import SCHEMAS, conform
+from iru.detect.base import Detector
 from iru.engine.pipeline.assess import AccountAssessor
 from iru.engine.pipeline.compact import ArchiveCompactor
-from iru.engine.readers.media import local_file
+from iru.engine.pipeline.scoring import POOL_MIN_WORK, FileScorer, ScoredFile, scored_files
 from iru.storage.archive import Archive
-from iru.storage.assessments import DetectionStore
+from iru.storage.assessments import DetectionStore, PendingAccounts
 from iru.storage.compaction import CompactionReport
+
+PENDING_JOURNAL = ".assess-pending.jsonl"  # in the archive folder: see PendingAccounts
 
 
 @dataclass(slots=True)
@@ -42,17 +42,6 @@ class DetectReport:
     compaction: CompactionReport | None = None  # automatic compaction after scoring
 
 
-def _posts(table: pa.Table) -> list[Post]:
-    return [Post(**row) for row in table.to_pylist()]
-
-
-def _media(table: pa.Table) -> list[Media]:
-    rows = table.to_pylist()
-    for row in rows:
-        row["kind"] = MediaKind(row["kind"])
-    return [Media(**row) for row in rows]
-
-
 class DetectEngine:
     """Runs detectors over the archive of one workspace."""
 
@@ -65,6 +54,7 @@ class DetectEngine:
         assessor: AccountAssessor,
         media_dir: Path | None = None,
         compactor: ArchiveCompactor | None = None,
+        workers: int = 1,
     ) -> None:
         self.compactor = compactor
         self.media_dir = media_dir
@@ -72,6 +62,8 @@ class DetectEngine:
         self.store = store
         self.detectors = detectors
         self.assessor = assessor
+        self.workers = workers
+        self.pool_min_work = POOL_MIN_WORK  # less than this is scored in this process
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> DetectReport:
         report = DetectReport()
@@ -82,14 +74,19 @@ class DetectEngine:
             for path in self.archive.files(table)
             if self._relative(path) not in done
         ]
-        touched: set[tuple[str, str]] = set()
-        for number, path in enumerate(pending, start=1):
-            touched |= self._score_file(path, report)
+        # Accounts a run killed after storing their signals left unassessed, then this run's.
+        journal = PendingAccounts(self.archive.root / PENDING_JOURNAL)
+        touched = journal.keys()
+        scorer = FileScorer(self.archive.root, self.detectors, self.media_dir)
+        for number, (path, scored) in enumerate(
+            scored_files(scorer, pending, self.workers, self.pool_min_work), start=1
+        ):
+            touched |= self._store(path, scored, report, journal)
             if progress is not None:
                 progress(number, len(pending))
         if touched or self.assessor.model is not None:
-            signals = self.assessor.reader.signal_rows(sorted(touched))
-            assessed = self.assessor.run(touched, signals)
+            assessed = self.assessor.run(touched)
+            journal.clear()
             report.accounts_assessed = assessed.saved
             report.supporters = assessed.supporters
             report.links = len(assessed.links)
@@ -98,58 +95,23 @@ class DetectEngine:
             report.compaction = self.compactor.run()
         return report
 
-    def _media_batch(self, media: list[Media]) -> Batch:
-        """Media records, with the downloaded files found in ``media_dir`` (see local_file)."""
-        files: dict[str, bytes] = {}
-        for item in media:
-            path = local_file(self.media_dir, item.url, item.local_path)
-            if path is not None:
-                files[item.media_id] = path.read_bytes()
-        return Batch(media=media, media_files=files)
-
     def _relative(self, path: Path) -> str:
         return str(path.relative_to(self.archive.root))
 
-    def _score_file(self, path: Path, report: DetectReport) -> set[tuple[str, str]]:
-        table = pq.read_table(path)
-        is_posts = path.relative_to(self.archive.root).parts[0] == "posts"
-        table = conform(table, "posts" if is_posts else "media")  # older files lack columns
-        batch = Batch(posts=_posts(table)) if is_posts else self._media_batch(_media(table))
-        owner = {
-            (item.platform, item.post_id if is_posts else item.media_id): item  # type: ignore[union-attr]
-            for item in (batch.posts if is_posts else batch.media)
-        }
-        signals: list[Signal] = []
-        for detector in self.detectors:
-            found = detector.score(batch)
-            report.signals[detector.name] = report.signals.get(detector.name, 0) + len(found)
-            signals.extend(found)
-        rows: list[dict[str, Any]] = []
-        touched: set[tuple[str, str]] = set()
-        for s in signals:
-            item = owner[(s.platform, s.subject_id)]
-            rows.append(
-                {
-                    "platform": s.platform,
-                    "signal_id": f"{s.detector}:{s.subject}:{s.subject_id}:{s.label}",
-                    "detector": s.detector,
-                    "subject": s.subject,
-                    "subject_id": s.subject_id,
-                    "account_id": item.account_id,
-                    "label": s.label,
-                    "score": float(s.score),
-                    "explanation": s.explanation,
-                    "evidence": json.dumps(s.evidence, ensure_ascii=False, sort_keys=True),
-                    "created_at": item.created_at,
-                }
-            )
-            touched.add((s.platform, item.account_id))
-        if rows:
-            self.archive.write("signals", pa.Table.from_pylist(rows, schema=SCHEMAS["signals"]))
-        self.store.mark_processed(self._relative(path), len(rows))
+    def _store(
+        self, path: Path, scored: ScoredFile, report: DetectReport, journal: PendingAccounts
+    ) -> set[tuple[str, str]]:
+        """Store one file's signals (keyed: a re-run stores nothing twice) and note its accounts
+        as pending assessment, then mark it scored."""
+        for name, n in scored.counts.items():
+            report.signals[name] = report.signals.get(name, 0) + n
+        if scored.rows.num_rows:
+            self.archive.write("signals", scored.rows)
+        journal.add(scored.touched)
+        self.store.mark_processed(self._relative(path), scored.rows.num_rows)
         report.files += 1
-        if is_posts:
-            report.posts += len(batch.posts)
+        if scored.is_posts:
+            report.posts += scored.items
         else:
-            report.media += len(batch.media)
-        return touched
+            report.media += scored.items
+        return scored.touched

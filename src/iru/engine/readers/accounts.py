@@ -5,21 +5,28 @@ archive's posts and signals joined with the profiles in the database; the intera
 graph of the last ``window_days`` comes from the archive's interactions, one row per
 (kind, src, dst) with its count. The queries are
 :class:`iru.storage.assessment_inputs.AssessmentInputStore`'s; this reader assembles
-their rows into the detection core's inputs, ``CHUNK`` accounts at a time.
+their rows into the detection core's inputs, ``CHUNK`` accounts at a time. Reads made
+inside :meth:`AccountReader.session` share one connection to the archive.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from iru.detect.assess import AccountSignal
+from iru.detect.assess import AccountSignal, LanguageTally
 from iru.detect.features import AccountDocument
 from iru.detect.propagation import InteractionGraph
 from iru.storage.archive import Archive
-from iru.storage.assessment_inputs import TEXTS_PER_ACCOUNT, AssessmentInputStore, PostSummary
+from iru.storage.assessment_inputs import (
+    TEXTS_PER_ACCOUNT,
+    AssessmentInputStore,
+    PostSummary,
+    StoredProfile,
+)
 from iru.storage.database import Database
 
 CHUNK = 5_000
@@ -33,6 +40,10 @@ class AccountReader:
         self.archive = archive
         self.window_days = window_days
         self.store = AssessmentInputStore(database, archive)
+
+    def session(self) -> AbstractContextManager[None]:
+        """Reads inside the ``with`` block share one archive connection (one assessment run)."""
+        return self.store.session()
 
     def keys(self) -> list[tuple[str, str]]:
         """Every account iru knows: profiles in the database and authors in the archive."""
@@ -53,9 +64,10 @@ class AccountReader:
         ordered = sorted(set(keys))
         if not ordered:
             return
+        profiles = self.store.profiles(ordered)  # one read: small beside the texts
         if not self.archive.has_rows("posts"):
             for start in range(0, len(ordered), CHUNK):
-                yield self._bare(ordered[start : start + CHUNK])
+                yield self._bare(ordered[start : start + CHUNK], profiles)
             return
         signals: dict[tuple[str, str], dict[tuple[str, str], tuple[int, float]]] = {}
         for row in self.store.signal_counts(ordered):
@@ -69,7 +81,7 @@ class AccountReader:
         try:
             for start in range(0, len(ordered), CHUNK):
                 part = ordered[start : start + CHUNK]
-                docs = {d.key: d for d in self._bare(part)}
+                docs = {d.key: d for d in self._bare(part, profiles)}
                 while pending is not None and pending.key <= part[-1]:
                     doc = docs[pending.key]
                     doc.posts, doc.reposts, doc.quotes = (
@@ -87,9 +99,12 @@ class AccountReader:
         finally:
             summaries.close()
 
-    def _bare(self, keys: Sequence[tuple[str, str]]) -> list[AccountDocument]:
+    def _bare(
+        self,
+        keys: Sequence[tuple[str, str]],
+        profiles: dict[tuple[str, str], StoredProfile],
+    ) -> list[AccountDocument]:
         """Documents holding only the stored profile."""
-        profiles = self.store.profiles(keys)
         docs = []
         for key in keys:
             profile = profiles.get(key)
@@ -107,6 +122,12 @@ class AccountReader:
     def signal_rows(self, keys: Sequence[tuple[str, str]]) -> list[AccountSignal]:
         """The stored signals of ``keys``, reduced to what assessment needs."""
         return self.store.signals(keys)
+
+    def signal_summary(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[AccountSignal], list[LanguageTally]]:
+        """The stored signals of ``keys`` but the language ones, and those tallied per label."""
+        return self.store.signal_summary(keys)
 
     def activity(self) -> dict[tuple[str, str], tuple[datetime, datetime]]:
         """(first, last) post time of every author in the archive."""
