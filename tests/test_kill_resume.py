@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from . import shared
 from .conftest import open_workspace
 from .store_snapshot import snapshot
 
@@ -24,13 +25,14 @@ pytestmark = pytest.mark.slow
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
-def _make_input(path: Path, posts: int) -> None:
+def _make_input(folder: Path, posts: int) -> None:
     sys.path.insert(0, str(BENCH))
     try:
         from twarc_fixture import write_twarc_file
     finally:
         sys.path.pop(0)
-    write_twarc_file(path, posts=posts, seed=7, bad_every=997)
+    folder.mkdir(parents=True)
+    write_twarc_file(folder / "stream.jsonl", posts=posts, seed=7, bad_every=997)
 
 
 def _run(
@@ -58,19 +60,25 @@ def _archive_files(workspace: Path) -> int:
 
 @pytest.fixture(scope="module")
 def twarc_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("input") / "stream.jsonl"
-    _make_input(path, posts=12_000)
-    return path
+    """Made once per run (shared by the xdist workers)."""
+    folder = shared.once(
+        tmp_path_factory, "kill-resume-input", lambda out: _make_input(out, posts=12_000)
+    )
+    return folder / "stream.jsonl"
 
 
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory: pytest.TempPathFactory, twarc_input: Path) -> dict[str, Any]:
     """The store after one uninterrupted per-record run on SQLite: what every killed and
-    resumed run must equal (the same for every mode and backend, so computed once)."""
-    clean = tmp_path_factory.mktemp("clean") / "ws"
-    proc = _run(clean, "", twarc_input, bulk=False)
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err.decode()
+    resumed run must equal (the same for every mode and backend, so computed once per run
+    and read by each worker)."""
+
+    def ingest(clean: Path) -> None:
+        proc = _run(clean, "", twarc_input, bulk=False)
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+
+    clean = shared.once(tmp_path_factory, "kill-resume-clean", ingest)
     clean_ws = open_workspace(clean, "")
     expected = snapshot(clean_ws)
     clean_ws.close()

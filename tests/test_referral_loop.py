@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ import pytest
 
 from iru.cases.tco import order_from_json, referral_from_json, validate_order
 from iru.sim.config import WorldConfig
-from iru.sim.output import simulate
 
+from . import shared
 from .conftest import AUTHORITY, Iru
 
 
@@ -51,9 +51,38 @@ def wait_until(check: Any, timeout: float = 20.0, what: str = "condition") -> An
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("loop-world") / "world"
-    simulate(WorldConfig(seed=12, days=2, scale=0.01), out)
-    return out
+    return shared.world(tmp_path_factory, WorldConfig(seed=12, days=2, scale=0.01))
+
+
+def _unit(world: Path) -> Callable[[Path, str], None]:
+    """Builds a unit with users and a detected world (once per run and backend)."""
+
+    def build(root: Path, database_url: str) -> None:
+        iru = Iru(root, database_url)
+        iru("ingest", str(world / "twitter"), str(world / "telegram"), str(world / "follows.jsonl"))
+        iru("label", "import", str(world / "knowledge" / "labels.csv"))
+        iru("indicators", "import", str(world / "knowledge" / "indicators.toml"))
+        iru("detect")
+        iru("users", "add", "root", "--role", "admin", "--unit", "EU", "--contact", "EU desk")
+        for name, role, unit in (
+            ("anna", "analyst", "DE"),
+            ("sven", "supervisor", "DE"),
+            ("fabien", "analyst", "FR"),
+            ("aud", "auditor", "DE"),
+        ):
+            iru("users", "add", name, "--role", role, "--unit", unit, "--user", "root")
+
+    return build
+
+
+@pytest.fixture
+def iru(iru: Iru, world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iru:
+    """``iru`` on this test's own copy of the prepared unit (built once per run)."""
+    prepared = shared.template(
+        tmp_path_factory, "referral-loop", bool(iru.database_url), _unit(world)
+    )
+    shared.clone(prepared, iru.workspace, iru.database_url)
+    return iru
 
 
 @pytest.fixture
@@ -97,20 +126,8 @@ def rows_of(output: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(output)))
 
 
-def prepare(iru: Iru, world: Path, platforms: str) -> list[str]:
-    """A unit with users, a detected world and the platforms' API; the queue's top accounts."""
-    iru("ingest", str(world / "twitter"), str(world / "telegram"), str(world / "follows.jsonl"))
-    iru("label", "import", str(world / "knowledge" / "labels.csv"))
-    iru("indicators", "import", str(world / "knowledge" / "indicators.toml"))
-    iru("detect")
-    iru("users", "add", "root", "--role", "admin", "--unit", "EU", "--contact", "EU desk")
-    for name, role, unit in (
-        ("anna", "analyst", "DE"),
-        ("sven", "supervisor", "DE"),
-        ("fabien", "analyst", "FR"),
-        ("aud", "auditor", "DE"),
-    ):
-        iru("users", "add", name, "--role", role, "--unit", unit, "--user", "root")
+def prepare(iru: Iru, platforms: str) -> list[str]:
+    """The prepared unit (``unit``) on the platforms' API; the queue's top accounts."""
     iru.runner.env = {
         "IRU_PLATFORM_API_URL": platforms,
         "IRU_DELIVERY_BACKOFF_SECONDS": "0.05",
@@ -121,8 +138,8 @@ def prepare(iru: Iru, world: Path, platforms: str) -> list[str]:
     return [f"{r['platform']}:{r['account_id']}" for r in queue]
 
 
-def test_the_whole_loop_over_loopback(iru: Iru, world: Path, platforms: str) -> None:
-    targets = prepare(iru, world, platforms)
+def test_the_whole_loop_over_loopback(iru: Iru, platforms: str) -> None:
+    targets = prepare(iru, platforms)
     references = []
     for target in targets[:4]:
         decided = iru("decide", target, "refer", "--reason", "release markers", "--user", "anna")
@@ -200,9 +217,9 @@ def test_the_whole_loop_over_loopback(iru: Iru, world: Path, platforms: str) -> 
 
 
 def test_a_delivery_killed_in_flight_is_neither_lost_nor_sent_twice(
-    iru: Iru, world: Path, platforms: str
+    iru: Iru, platforms: str
 ) -> None:
-    targets = prepare(iru, world, platforms)
+    targets = prepare(iru, platforms)
     made = iru("decide", targets[0], "refer", "--reason", "r", "--user", "anna").output
     reference = made.split("referral ")[1].split()[0]
     # A proxy that passes the request on to the platform but never answers.
@@ -273,8 +290,8 @@ def test_a_delivery_killed_in_flight_is_neither_lost_nor_sent_twice(
     assert outcomes == ["interrupted", "replayed"]
 
 
-def test_the_one_hour_clock_pauses_and_breaches(iru: Iru, world: Path, platforms: str) -> None:
-    targets = prepare(iru, world, platforms)
+def test_the_one_hour_clock_pauses_and_breaches(iru: Iru, platforms: str) -> None:
+    targets = prepare(iru, platforms)
     iru.runner.env = {**iru.runner.env, "IRU_PLATFORM_API_URL": None, "IRU_CONNECTOR": "export"}
     iru("decide", targets[0], "refer", "--reason", "r", "--user", "anna", "--no-package")
     order = iru("refer", targets[0], "--order", "--user", "anna").output.split()[1]
@@ -308,10 +325,8 @@ def test_the_one_hour_clock_pauses_and_breaches(iru: Iru, world: Path, platforms
     assert clock(200)["clock"] == "breached" and clock(200)["overdue_by"] == "0:05:00"
 
 
-def test_platform_callbacks_update_referrals_without_polling(
-    iru: Iru, world: Path, platforms: str
-) -> None:
-    targets = prepare(iru, world, platforms)
+def test_platform_callbacks_update_referrals_without_polling(iru: Iru, platforms: str) -> None:
+    targets = prepare(iru, platforms)
     port = free_port()
     iru.runner.env = {
         **iru.runner.env,
@@ -370,9 +385,7 @@ def test_platform_callbacks_update_referrals_without_polling(
     assert "callback" in sources and "poll" not in sources
 
 
-def test_deliveries_retry_with_backoff_through_outages(
-    iru: Iru, world: Path, tmp_path: Path
-) -> None:
+def test_deliveries_retry_with_backoff_through_outages(iru: Iru, tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [
@@ -385,7 +398,7 @@ def test_deliveries_retry_with_backoff_through_outages(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _up(url), timeout=90, what="platform-sim")
-        targets = prepare(iru, world, url)
+        targets = prepare(iru, url)
         iru.runner.env = {**iru.runner.env, "IRU_DELIVERY_ATTEMPTS": "12"}
         for target in targets[:3]:
             iru("decide", target, "refer", "--reason", "r", "--user", "anna")

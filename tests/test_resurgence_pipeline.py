@@ -13,13 +13,18 @@ from iru.sim.output import WorldWriter
 from iru.sim.world import World
 from iru.storage.assessments import DetectionStore
 
+from . import shared
 from .conftest import Iru
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small world whose ringleaders and distributors are referred after day 0."""
-    out = tmp_path_factory.mktemp("resurgence") / "world"
+    """A small world whose ringleaders and distributors are referred after day 0 (made once
+    per run, shared by the xdist workers)."""
+    return shared.once(tmp_path_factory, "resurgence-world", _referred_world)
+
+
+def _referred_world(out: Path) -> None:
     sim = World(WorldConfig(seed=5, days=4, scale=0.02))
     writer = WorldWriter(sim, out)
     for day in range(4):
@@ -29,7 +34,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 if account.role.value in ("ringleader", "distributor") and account.active:
                     sim.refer(account.platform, account.account_id, sim.day_start)
     writer.finish()
-    return out
 
 
 def _media_dir(iru: Iru, world: Path) -> None:

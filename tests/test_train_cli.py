@@ -14,6 +14,7 @@ from iru.cli import cli
 from iru.storage.assessments import DetectionStore
 from iru.storage.models import ModelStore
 
+from . import shared
 from .conftest import Iru
 
 SIM_ARGS = ("--days", "2", "--seed", "1", "--scale", "0.01")
@@ -22,10 +23,13 @@ LABELLED_SHARE = 0.25
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("train-world") / "world"
+    """``iru simulate`` once per run (shared by the xdist workers)."""
+    return shared.once(tmp_path_factory, "train-world", _simulate)
+
+
+def _simulate(out: Path) -> None:
     result = CliRunner().invoke(cli, ["simulate", *SIM_ARGS, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    return out
 
 
 def _truth(world: Path) -> dict[tuple[str, str], str]:

@@ -11,17 +11,15 @@ import pytest
 
 from iru.engine.services.cases import CaseService
 from iru.sim.config import WorldConfig
-from iru.sim.output import simulate
 from iru.storage.models import current_labels
 
+from .. import shared
 from ..conftest import Iru
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("case-world") / "world"
-    simulate(WorldConfig(seed=12, days=2, scale=0.01), out)
-    return out
+    return shared.world(tmp_path_factory, WorldConfig(seed=12, days=2, scale=0.01))
 
 
 def test_queue_decide_hold_and_approve_through_the_cli(iru: Iru, world: Path) -> None:

@@ -34,10 +34,10 @@ from iru.engine.services.auth import AuthService
 from iru.engine.services.cases import CaseService
 from iru.engine.services.referrals import EventTimeError
 from iru.sim.config import WorldConfig
-from iru.sim.output import simulate
 from iru.web.app import create_app
 from iru.web.callbacks import SIGNATURE_HEADER, callback_app, signature
 
+from .. import shared
 from ..conftest import AUTHORITY, Iru
 
 PASSWORD = "a long test password"
@@ -81,11 +81,27 @@ def test_time_problem_names_the_window() -> None:
 # -- through the store, the pages, the API and the commands --------------------------------
 
 
+ENV = {"IRU_CONNECTOR": "export", "IRU_AUTHORITY": json.dumps(AUTHORITY)}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clock-world") / "world"
-    simulate(WorldConfig(seed=12, days=2, scale=0.01), out)
-    return out
+    return shared.world(tmp_path_factory, WorldConfig(seed=12, days=2, scale=0.01))
+
+
+@pytest.fixture
+def referred(iru: Iru, world: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """``iru`` on its own copy of :func:`_referred`'s workspace (built once per run and
+    backend); the two references."""
+    prepared = shared.template(
+        tmp_path_factory,
+        "clock-robust",
+        bool(iru.database_url),
+        lambda root, url: _referred(Iru(root, url), world),
+    )
+    shared.clone(prepared, iru.workspace, iru.database_url)
+    iru.runner.env = dict(ENV)
+    return list(prepared.meta)
 
 
 def _referred(iru: Iru, world: Path) -> list[str]:
@@ -96,7 +112,7 @@ def _referred(iru: Iru, world: Path) -> list[str]:
     iru("detect")
     iru("users", "add", "root", "--role", "admin", "--unit", "EU", "--contact", "EU desk")
     iru("users", "add", "anna", "--role", "analyst", "--unit", "DE", "--user", "root")
-    iru.runner.env = {"IRU_CONNECTOR": "export", "IRU_AUTHORITY": json.dumps(AUTHORITY)}
+    iru.runner.env = dict(ENV)
     queue = list(
         csv.DictReader(
             io.StringIO(iru("queue", "--user", "anna", "--format", "csv", "--top", "2").output)
@@ -149,9 +165,9 @@ def _login(client: TestClient) -> str:
 
 @pytest.mark.parametrize("moment", [FAR, ANCIENT], ids=["year-9999", "year-1"])
 def test_a_stored_impossible_time_shows_invalid_everywhere(
-    iru: Iru, world: Path, tmp_path: Path, moment: datetime
+    iru: Iru, referred: list[str], tmp_path: Path, moment: datetime
 ) -> None:
-    bad, good = _referred(iru, world)
+    bad, good = referred
     _store_bad_times(iru, bad, moment)
 
     said = iru("deadlines", "--user", "anna", "--all", "--format", "json")
@@ -193,8 +209,8 @@ def test_a_stored_impossible_time_shows_invalid_everywhere(
         ws.close()
 
 
-def test_impossible_status_times_are_refused_with_422(iru: Iru, world: Path) -> None:
-    bad, _ = _referred(iru, world)
+def test_impossible_status_times_are_refused_with_422(iru: Iru, referred: list[str]) -> None:
+    bad, _ = referred
     ws = iru.open()
     try:
         with TestClient(create_app(ws)) as client:
@@ -225,8 +241,8 @@ def test_impossible_status_times_are_refused_with_422(iru: Iru, world: Path) -> 
         ws.close()
 
 
-def test_a_callback_with_an_impossible_time_gets_422(iru: Iru, world: Path) -> None:
-    bad, _ = _referred(iru, world)
+def test_a_callback_with_an_impossible_time_gets_422(iru: Iru, referred: list[str]) -> None:
+    bad, _ = referred
     ws = iru.open()
     try:
         service = ws.referral_service()

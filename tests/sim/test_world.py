@@ -18,6 +18,7 @@ from iru.sim.population import PopulationBuilder
 from iru.sim.vocabulary import generate_vocabulary
 from iru.sim.world import World
 
+from .. import shared
 from ..conftest import open_workspace
 
 # Platforms here suspend more than the census saw, so that a 4-day world has returns to check.
@@ -36,9 +37,7 @@ SMALL = WorldConfig(
 
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("world") / "out"
-    simulate(SMALL, out)
-    return out
+    return shared.world(tmp_path_factory, SMALL)
 
 
 def _truth(world_dir: Path) -> list[dict[str, str]]:

@@ -1,11 +1,13 @@
 """A prepared workspace for the workbench's tests: a small world ingested, detected, with users.
 
-Built once per test session (simulate → ingest → knowledge → detect → train → detect) on
-SQLite; tests work on distinct accounts so they can share it.
+Built once per test run (simulate → ingest → knowledge → detect → train → detect) on
+SQLite and copied for each xdist worker; tests work on distinct accounts so they can share
+that copy.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,8 +22,9 @@ from iru.config import load_settings
 from iru.engine.services.auth import AuthService
 from iru.engine.services.cases import CaseService
 from iru.sim.config import WorldConfig
-from iru.sim.output import simulate
 from iru.workspace import Workspace
+
+from .. import shared
 
 PASSWORD = "a long test password"
 USERS = (
@@ -44,10 +47,15 @@ class WebWorld:
 
 @pytest.fixture(scope="session")
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
-    base = tmp_path_factory.mktemp("web-world")
-    world = base / "world"
-    simulate(WorldConfig(seed=21, days=2, scale=0.01), world)
-    root = base / "ws"
+    """Built once per run (whichever xdist worker comes first), copied for each worker."""
+    world = shared.world(tmp_path_factory, WorldConfig(seed=21, days=2, scale=0.01))
+    built = shared.once(tmp_path_factory, "web-world", lambda root: _prepare(root, world))
+    root = tmp_path_factory.mktemp("web-world") / "ws"
+    shutil.copytree(built, root)
+    yield WebWorld(root, world)
+
+
+def _prepare(root: Path, world: Path) -> None:
     runner = CliRunner()
     env = {
         "IRU_WORKSPACE": str(root),
@@ -64,8 +72,7 @@ def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     ):
         result = runner.invoke(cli, args, env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
-    prepared = WebWorld(root, world)
-    ws = prepared.open()
+    ws = WebWorld(root, world).open()
     try:
         cases = CaseService(ws.database)
         auth = AuthService(ws.database)
@@ -76,4 +83,3 @@ def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
             auth.set_password(cases.principal("root"), name, PASSWORD, now)
     finally:
         ws.close()
-    yield prepared
