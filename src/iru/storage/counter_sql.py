@@ -44,7 +44,8 @@ GROUP BY n.idx
 """
 # Each query joins ``nodes`` to one side of an interaction at a time (MATERIALIZED CTEs):
 # with both joins in one step DuckDB may join the two node lists on platform first, a
-# cross product per platform (see storage/network_inputs.py).
+# cross product per platform, which ran out of memory on 10^4 accounts once the archive
+# was compacted into few large files. EDGES_SQL also gives the reach model its edges.
 AMPLIFIED_SQL = """
 WITH e AS MATERIALIZED (
   SELECT i.platform, i.kind, s.idx AS src, i.dst_account_id FROM interactions i

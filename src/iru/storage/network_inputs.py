@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from iru.storage.archive import Archive
 from iru.storage.assessment_inputs import archive_authors
+from iru.storage.counter_sql import EDGES_SQL
 from iru.storage.database import Database
 from iru.storage.schema import accounts
 
@@ -48,21 +49,7 @@ WHERE p.created_at >= $since AND p.repost_of_post_id IS NULL AND p.forwarded_fro
 GROUP BY ALL
 """
 
-# One side joined at a time (MATERIALIZED): with both ``nodes`` joins in one step, DuckDB
-# may join the two node lists on platform first — a cross product per platform that ran
-# out of memory on 10^4 accounts once the archive was compacted into few large files.
-_EDGES_SQL = """
-WITH e AS MATERIALIZED (
-    SELECT i.platform, s.idx AS src, i.dst_account_id FROM interactions i
-    JOIN nodes s ON s.platform = i.platform AND s.account_id = i.src_account_id
-    WHERE i.created_at >= $since OR i.kind = 'follow'
-)
-SELECT e.src AS src, d.idx AS dst, count(*) AS n FROM e
-JOIN nodes d ON d.platform = e.platform AND d.account_id = e.dst_account_id
-WHERE e.src <> d.idx
-GROUP BY ALL
-"""
-
+# Edges (EDGES_SQL) and follows join ``nodes`` to one side at a time: see counter_sql.py.
 _FOLLOWERS_SQL = """
 WITH f AS MATERIALIZED (
     SELECT i.platform, s.idx AS follower, i.dst_account_id FROM interactions i
@@ -166,7 +153,7 @@ class ReachInputStore:
             if self.archive.has_rows("interactions"):
                 got = db.execute(_REPOSTS_SQL, params).fetchnumpy()
                 pairs = (_ints(got["b"]), _ints(got["a"]), got["n"].astype(np.float64))
-                got = db.execute(_EDGES_SQL, params).fetchnumpy()
+                got = db.execute(EDGES_SQL, params).fetchnumpy()
                 edges = (_ints(got["src"]), _ints(got["dst"]), got["n"].astype(np.float64))
                 got = db.execute(_FOLLOWERS_SQL).fetchnumpy()
                 followed = (_ints(got["followee"]), _ints(got["follower"]))
